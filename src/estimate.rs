@@ -141,7 +141,11 @@ pub fn estimate(table: &CaptureTable, opts: &EstimateOptions) -> Result<Estimate
 ///
 /// # Errors
 /// As [`estimate`].
-pub fn estimate_model(table: &CaptureTable, model: &Model, opts: &EstimateOptions) -> Result<Estimate> {
+pub fn estimate_model(
+    table: &CaptureTable,
+    model: &Model,
+    opts: &EstimateOptions,
+) -> Result<Estimate> {
     opts.validate()?;
     let existence = existence::check(table, model)?;
     existence.require(&model.label(table.names()))?;

@@ -220,16 +220,6 @@ impl Workspace {
     pub(crate) fn set_kept(&mut self, kept: &[bool]) {
         self.kept.copy_from_slice(kept);
     }
-
-    /// Fitted means of the last fit, indexed by bitmask (0 for dropped cells).
-    pub(crate) fn mu(&self) -> &[f64] {
-        &self.mu
-    }
-
-    /// Coefficients of the last fit, in the order of the finite terms passed.
-    pub(crate) fn beta(&self) -> &[f64] {
-        &self.beta
-    }
 }
 
 /// Result of the inner Newton solve.
@@ -497,7 +487,14 @@ pub fn fit_with(
         .filter(|s| !inf.contains(s))
         .collect();
     mark_kept(&mut ws.kept, t, &inf, false);
-    let core = match newton(ws, &y, &finite, Start::Glm, opts.tolerance, opts.max_iterations) {
+    let core = match newton(
+        ws,
+        &y,
+        &finite,
+        Start::Glm,
+        opts.tolerance,
+        opts.max_iterations,
+    ) {
         Ok(c) => c,
         Err(()) => {
             let ex = existence::check(table, model)?;

@@ -111,7 +111,11 @@ pub fn detect_format(rows: &[Row]) -> Format {
     let Some(header) = rows.first() else {
         return Format::Frequency;
     };
-    let lower: Vec<String> = header.fields.iter().map(|f| f.to_ascii_lowercase()).collect();
+    let lower: Vec<String> = header
+        .fields
+        .iter()
+        .map(|f| f.to_ascii_lowercase())
+        .collect();
     if lower.iter().any(|f| f == "list") && lower.iter().any(|f| f == "id") {
         return Format::Long;
     }
@@ -213,10 +217,7 @@ fn check_width(source: &str, row: &Row, width: usize) -> Result<()> {
     if row.fields.len() != width {
         return Err(Error::input(
             Location::at(source, row.line, None),
-            format!(
-                "{} fields, but the header has {width}",
-                row.fields.len()
-            ),
+            format!("{} fields, but the header has {width}", row.fields.len()),
             "give every row one value per header column",
         ));
     }
@@ -312,7 +313,12 @@ fn frequency(rows: &[Row], source: &str) -> Result<CaptureTable> {
 fn records(rows: &[Row], source: &str) -> Result<CaptureTable> {
     let header = &rows[0];
     let width = header.fields.len();
-    let skip = usize::from(header.fields.first().is_some_and(|f| f.eq_ignore_ascii_case("id")));
+    let skip = usize::from(
+        header
+            .fields
+            .first()
+            .is_some_and(|f| f.eq_ignore_ascii_case("id")),
+    );
     let names: Vec<String> = header.fields[skip..].to_vec();
     check_header_names(source, header, &names)?;
     no_data(source, rows)?;

@@ -35,6 +35,8 @@ pub mod io;
 pub mod linalg;
 pub mod model;
 pub mod optimize;
+pub mod petersen;
+pub mod report;
 pub mod table;
 
 pub use error::{Error, Location, Result};

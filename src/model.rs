@@ -90,7 +90,9 @@ impl Model {
 
     /// Whether `s` is a term of the model.
     pub fn contains(&self, s: u32) -> bool {
-        self.terms.binary_search_by_key(&(s.count_ones(), s), |&x| (x.count_ones(), x)).is_ok()
+        self.terms
+            .binary_search_by_key(&(s.count_ones(), s), |&x| (x.count_ones(), x))
+            .is_ok()
     }
 
     /// This model with `s` (and its subsets) added.
@@ -204,9 +206,7 @@ impl Model {
                     let d = c
                         .to_digit(10)
                         .filter(|&d| d >= 1 && d as usize <= t)
-                        .ok_or_else(|| {
-                            bad(format!("'{c}' is not a list number 1..{t}"))
-                        })?;
+                        .ok_or_else(|| bad(format!("'{c}' is not a list number 1..{t}")))?;
                     if g >> (d - 1) & 1 == 1 {
                         return Err(bad(format!("list {d} repeated in '{part}'")));
                     }

@@ -68,7 +68,9 @@ impl CaptureTable {
             if c > 0 && counts[h as usize] == 0 {
                 input_order.push(h);
             }
-            counts[h as usize] = counts[h as usize].checked_add(c).ok_or_else(|| overflow(source))?;
+            counts[h as usize] = counts[h as usize]
+                .checked_add(c)
+                .ok_or_else(|| overflow(source))?;
             n_obs = n_obs.checked_add(c).ok_or_else(|| overflow(source))?;
         }
         if n_obs == 0 {
@@ -333,7 +335,10 @@ impl CaptureTable {
             return Err(Error::InvalidOption {
                 name: op,
                 value: String::new(),
-                problem: format!("only {} list(s) would remain; MSE needs at least two", names.len()),
+                problem: format!(
+                    "only {} list(s) would remain; MSE needs at least two",
+                    names.len()
+                ),
             });
         }
         let map = |h: u32| -> u32 {
@@ -363,7 +368,10 @@ fn validate_names(names: &[String], source: &str) -> Result<()> {
     if names.len() < 2 {
         return Err(Error::input(
             loc,
-            format!("{} list(s) found; multiple-systems estimation needs at least two", names.len()),
+            format!(
+                "{} list(s) found; multiple-systems estimation needs at least two",
+                names.len()
+            ),
             "supply a capture history with one 0/1 column per list (at least two lists)",
         ));
     }

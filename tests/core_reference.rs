@@ -22,7 +22,9 @@ fn check_sparse_fit(ds: &str, label: &str, table: &darkfigure::CaptureTable, m: 
     let f = fit(table, m, &FitOptions::default()).unwrap_or_else(|e| panic!("{ds} {label}: {e}"));
     let what = |k: &str| format!("{ds} {label} {k}");
     for (name, v) in r["coefficients"].as_object().unwrap() {
-        let c = f.coefficient(name).unwrap_or_else(|| panic!("{} missing", what(name)));
+        let c = f
+            .coefficient(name)
+            .unwrap_or_else(|| panic!("{} missing", what(name)));
         close(c.estimate, num(v), 1e-6, &what(name));
     }
     close(f.deviance, num(&r["deviance"]), 1e-6, &what("deviance"));
@@ -60,7 +62,13 @@ fn sparsemse_main_effects_and_fixed_models() {
         let bundled = datasets::by_name(ds).unwrap().table();
         assert_eq!(table.counts(), bundled.counts(), "{ds} bundled data");
         let t = table.lists();
-        check_sparse_fit(ds, "main", &table, &Model::main_effects(t), &r["main_effects"]);
+        check_sparse_fit(
+            ds,
+            "main",
+            &table,
+            &Model::main_effects(t),
+            &r["main_effects"],
+        );
         for fm in r["fixed_models"]["models"].as_array().unwrap() {
             let m = model_from_pairs(t, &fm["pair_idx"]);
             check_sparse_fit(ds, &format!("{:?}", fm["pairs"]), &table, &m, fm);
@@ -158,11 +166,26 @@ fn rcapture_loglinear_fits_and_profile_limits() {
             }
             let f = fit(&table, &model, &FitOptions::default()).unwrap();
             let p = &c["poisson"];
-            close(f.estimate, num(&p["abundance"]), 1e-6, &format!("{label} N"));
-            close(f.deviance, num(&p["deviance"]), 1e-6, &format!("{label} deviance"));
+            close(
+                f.estimate,
+                num(&p["abundance"]),
+                1e-6,
+                &format!("{label} N"),
+            );
+            close(
+                f.deviance,
+                num(&p["deviance"]),
+                1e-6,
+                &format!("{label} deviance"),
+            );
             close(f.aic, num(&p["AIC"]), 1e-6, &format!("{label} AIC"));
             close(f.bic, num(&p["BIC"]), 1e-6, &format!("{label} BIC"));
-            close(f.estimate_se, num(&p["stderr"]), 1e-6, &format!("{label} SE"));
+            close(
+                f.estimate_se,
+                num(&p["stderr"]),
+                1e-6,
+                &format!("{label} SE"),
+            );
             assert_eq!(f.df_full, p["df"].as_i64().unwrap(), "{label} df");
             for co in c["coefficients"].as_array().unwrap() {
                 let term = rcapture_term(co["name"].as_str().unwrap());
@@ -172,18 +195,52 @@ fn rcapture_loglinear_fits_and_profile_limits() {
                     assert!(num(&co["estimate"]) < -10.0);
                     continue;
                 }
-                close(ours.estimate, num(&co["estimate"]), 1e-6, &format!("{label} {}", co["name"]));
+                close(
+                    ours.estimate,
+                    num(&co["estimate"]),
+                    1e-6,
+                    &format!("{label} {}", co["name"]),
+                );
                 // With terms on the boundary R's IRLS stops on a ridge, and the standard errors
                 // of neighbouring terms are only good to ~1e-4 there (rcapture-models.md §10).
-                let se_tol = if f.infinite_terms.is_empty() { 1e-6 } else { 1e-3 };
-                close(ours.std_error, num(&co["stderr"]), se_tol, &format!("{label} se {}", co["name"]));
+                let se_tol = if f.infinite_terms.is_empty() {
+                    1e-6
+                } else {
+                    1e-3
+                };
+                close(
+                    ours.std_error,
+                    num(&co["stderr"]),
+                    se_tol,
+                    &format!("{label} se {}", co["name"]),
+                );
             }
             let tight = &c["CI_tight"];
             let pr = profile(&table, &f, &ProfileOptions::default()).unwrap();
-            close(pr.mle, num(&tight["abundance"]), 1e-6, &format!("{label} Nmax"));
-            close(pr.max_loglik, num(&tight["lmax"]), 1e-8, &format!("{label} lmax"));
-            close(pr.interval.lower.unwrap(), num(&tight["infCL"]), 1e-6, &format!("{label} infCL"));
-            close(pr.interval.upper.unwrap(), num(&tight["supCL"]), 1e-6, &format!("{label} supCL"));
+            close(
+                pr.mle,
+                num(&tight["abundance"]),
+                1e-6,
+                &format!("{label} Nmax"),
+            );
+            close(
+                pr.max_loglik,
+                num(&tight["lmax"]),
+                1e-8,
+                &format!("{label} lmax"),
+            );
+            close(
+                pr.interval.lower.unwrap(),
+                num(&tight["infCL"]),
+                1e-6,
+                &format!("{label} infCL"),
+            );
+            close(
+                pr.interval.upper.unwrap(),
+                num(&tight["supCL"]),
+                1e-6,
+                &format!("{label} supCL"),
+            );
             compared += 1;
         }
     }

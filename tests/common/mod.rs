@@ -24,7 +24,11 @@ pub fn rel(a: f64, b: f64) -> f64 {
 /// Assert `a ≈ b` within relative `tol` (absolute `tol` when `b` is ~0).
 #[track_caller]
 pub fn close(a: f64, b: f64, tol: f64, what: &str) {
-    let d = if b.abs() < 1e-3 { (a - b).abs() } else { rel(a, b) };
+    let d = if b.abs() < 1e-3 {
+        (a - b).abs()
+    } else {
+        rel(a, b)
+    };
     assert!(d <= tol, "{what}: got {a}, want {b} (diff {d:e})");
 }
 

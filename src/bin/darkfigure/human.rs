@@ -1,0 +1,101 @@
+//! Human-readable rendering of the library's reports.
+
+use darkfigure::report::{CheckReport, EstimateReport};
+
+/// Format a population number: integers with thousands separators, one decimal.
+pub fn big(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let s = format!("{:.1}", x);
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "0"));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}.{frac}")
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or("-".into(), big)
+}
+
+fn existence_line(code: u8) -> &'static str {
+    match code {
+        0 => "the MLE exists and the model is identifiable (code 0)",
+        1 => "the MLE does NOT exist for these data (code 1)",
+        2 => "the model is NOT identifiable for these data (code 2)",
+        _ => "the MLE does NOT exist and the model is NOT identifiable (code 3)",
+    }
+}
+
+pub fn estimate(r: &EstimateReport) {
+    println!("Lists ({}): {}", r.lists.len(), r.lists.join(", "));
+    println!("Observed cases: {}", r.observed);
+    match &r.model {
+        Some(m) => println!("Model: {m}  ({})", r.model_names),
+        None => println!("Model: {}", r.model_names),
+    }
+    println!("Existence: {}", existence_line(r.existence.code));
+    if !r.infinite_terms.is_empty() {
+        println!(
+            "Terms fixed at -inf (no case on those lists together): {}",
+            r.infinite_terms.join(", ")
+        );
+    }
+    if let Some(e) = &r.error {
+        println!("\nNo estimate: {e}");
+        return;
+    }
+    println!("\nCoefficients:");
+    for (name, v) in &r.coefficients {
+        let se = r.standard_errors.get(name).and_then(|v| v.as_f64());
+        match v.as_f64() {
+            Some(x) => println!(
+                "  {name:<16} {x:>12.6}  (se {})",
+                se.map_or("-".into(), |s| format!("{s:.6}"))
+            ),
+            None => println!("  {name:<16} {:>12}", "-inf"),
+        }
+    }
+    println!(
+        "\nDeviance {:.4} on {} df;  AIC {:.4};  BIC {:.4}",
+        r.deviance.unwrap_or(f64::NAN),
+        r.df.unwrap_or(0),
+        r.aic.unwrap_or(f64::NAN),
+        r.bic.unwrap_or(f64::NAN)
+    );
+    println!("Dark figure (unobserved): {}", opt(r.dark_figure));
+    println!("Estimated population N:   {}", opt(r.estimate));
+    if let Some(iv) = &r.interval {
+        println!(
+            "{:.0}% {} interval:  {} to {}",
+            iv.level * 100.0,
+            iv.method,
+            opt(iv.lower),
+            iv.upper.map_or("(not found)".into(), big)
+        );
+        for f in &iv.flags {
+            println!("  note: {f}");
+        }
+    }
+}
+
+pub fn check(r: &CheckReport) {
+    match &r.model {
+        Some(m) => println!("Model: {m}  ({})", r.model_names),
+        None => println!("Model: {}", r.model_names),
+    }
+    println!("Existence: {}", existence_line(r.existence.code));
+    println!(
+        "  finite MLE: {};  identifiable: {} (rank {} of {} parameters)",
+        r.existence.finite, r.existence.identifiable, r.existence.rank, r.existence.parameters
+    );
+    if !r.infinite_terms.is_empty() {
+        println!("  terms fixed at -inf: {}", r.infinite_terms.join(", "));
+    }
+}

@@ -1,0 +1,208 @@
+//! `darkfigure` — the command-line shell over the library. No statistics here: parse
+//! arguments, call the library, print.
+//!
+//! Exit status: 0 success; 2 bad usage or bad input; 3 the requested estimate does not exist
+//! or is not identifiable (the JSON is still printed, with `estimate: null`).
+
+mod human;
+
+use clap::{Args, Parser, Subcommand};
+use darkfigure::estimate::{EstimateOptions, IntervalMethod};
+use darkfigure::io::{read_table, Format};
+use darkfigure::report::{run_estimate, CheckReport};
+use darkfigure::{existence, CaptureTable, Error, Model};
+use std::io::Read;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "darkfigure",
+    version,
+    about = "Multiple-systems estimation of hidden populations from overlapping lists",
+    long_about = "Multiple-systems estimation of hidden populations from overlapping lists.\n\n\
+Exit status: 0 success; 2 bad usage or input (the message names file:line:column and the fix); \
+3 the requested estimate does not exist or is not identifiable (JSON still printed, estimate null)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Estimate the population size with a log-linear model.
+    #[command(
+        after_help = "Example:\n  darkfigure estimate data/ukdat.csv --model '[12,34,5,6]' --interval profile --json"
+    )]
+    Estimate(EstimateArgs),
+    /// Check existence and identifiability of the MLE for a model (SparseMSE checkident).
+    #[command(
+        after_help = "Example:\n  darkfigure check data/artificial_3.csv --model 'A*B'\n\
+Exit status 3 when the check fails (code 1, 2 or 3)."
+    )]
+    Check(CheckArgs),
+    /// Convert records or long-format lists into a frequency table (CSV on stdout or -o).
+    #[command(
+        after_help = "Example:\n  darkfigure convert sightings.csv --format long -o table.csv"
+    )]
+    Convert(ConvertArgs),
+}
+
+#[derive(Args)]
+struct Input {
+    /// Input CSV (`-` for standard input).
+    file: String,
+    /// Input layout: frequency (0/1 columns + count), records (one row per case), long
+    /// (rows `list,id`), or auto.
+    #[arg(long, default_value = "auto")]
+    format: Format,
+    /// Merge lists before estimating, e.g. `--merge PF,NCA` (repeatable).
+    #[arg(long, value_name = "A,B")]
+    merge: Vec<String>,
+    /// Omit lists, e.g. `--omit GP,NCA`.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    omit: Vec<String>,
+}
+
+impl Input {
+    fn load(&self) -> Result<CaptureTable, Error> {
+        let mut table = if self.file == "-" {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|source| Error::Io {
+                    file: "<stdin>".into(),
+                    source,
+                })?;
+            darkfigure::io::parse_table(&buf, "<stdin>", self.format)?
+        } else {
+            read_table(&self.file, self.format)?
+        };
+        for m in &self.merge {
+            let names: Vec<&str> = m.split(',').map(str::trim).collect();
+            table = table.merge_lists(&names, None)?;
+        }
+        if !self.omit.is_empty() {
+            let names: Vec<&str> = self.omit.iter().map(|s| s.trim()).collect();
+            table = table.omit_lists(&names)?;
+        }
+        Ok(table)
+    }
+}
+
+#[derive(Args)]
+struct EstimateArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Model: `main`, `[12,3]` (≤ 9 lists), `LA*NG + NG*PF`, or `LA:NG,NG:PF`.
+    #[arg(long, default_value = "main")]
+    model: String,
+    /// Interval method.
+    #[arg(long, default_value = "wald")]
+    interval: IntervalMethod,
+    /// Coverage level of the interval.
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Model to check.
+    #[arg(long)]
+    model: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ConvertArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Output file (default: standard output).
+    #[arg(short, long)]
+    output: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(if e.is_no_estimate() { 3 } else { 2 })
+        }
+    }
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("reports serialise")
+    );
+}
+
+fn run(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        Command::Estimate(a) => {
+            let table = a.input.load()?;
+            let opts = EstimateOptions {
+                model: a.model.clone(),
+                interval: a.interval,
+                level: a.level,
+                ..EstimateOptions::default()
+            };
+            let (report, failure) = run_estimate(&table, &opts)?;
+            if a.json {
+                print_json(&report);
+            } else {
+                human::estimate(&report);
+            }
+            Ok(match failure {
+                None => 0,
+                Some(e) if e.is_no_estimate() => {
+                    if a.json {
+                        eprintln!("error: {e}");
+                    }
+                    3
+                }
+                Some(e) => return Err(e),
+            })
+        }
+        Command::Check(a) => {
+            let table = a.input.load()?;
+            let model = Model::parse(&a.model, table.names())?;
+            let ex = existence::check(&table, &model)?;
+            let report = CheckReport::new(&table, &model, &ex);
+            if a.json {
+                print_json(&report);
+            } else {
+                human::check(&report);
+            }
+            Ok(if ex.code == 0 { 0 } else { 3 })
+        }
+        Command::Convert(a) => {
+            let table = a.input.load()?;
+            match &a.output {
+                Some(path) => {
+                    let f = std::fs::File::create(path).map_err(|source| Error::Io {
+                        file: path.clone(),
+                        source,
+                    })?;
+                    darkfigure::io::write_frequency_csv(&table, std::io::BufWriter::new(f), path)?;
+                }
+                None => darkfigure::io::write_frequency_csv(
+                    &table,
+                    std::io::stdout().lock(),
+                    "<stdout>",
+                )?,
+            }
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Machine-readable reports: the JSON objects printed by the CLI's `--json`.
+//!
+//! The key names are a contract with researchers' scripts (documented in README): keys are
+//! only ever added, never renamed. Numbers that do not exist are `null`.
+
+use crate::error::Error;
+use crate::estimate::Estimate;
+use crate::existence::Existence;
+use crate::model::{term_label, Model};
+use crate::table::CaptureTable;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// `existence` object: `{code, finite, identifiable, rank, parameters}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExistenceReport {
+    /// SparseMSE `checkident` code 0–3.
+    pub code: u8,
+    /// The MLE exists (LP optimum > 0).
+    pub finite: bool,
+    /// The model is identifiable.
+    pub identifiable: bool,
+    /// Rank of the reduced design.
+    pub rank: usize,
+    /// Finite parameters.
+    pub parameters: usize,
+}
+
+impl From<&Existence> for ExistenceReport {
+    fn from(e: &Existence) -> Self {
+        Self {
+            code: e.code,
+            finite: e.finite,
+            identifiable: e.identifiable,
+            rank: e.rank,
+            parameters: e.parameters,
+        }
+    }
+}
+
+/// `interval` object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntervalReport {
+    /// `wald`, `profile`, `bca`, `percentile`, `chapman`.
+    pub method: String,
+    /// Coverage level.
+    pub level: f64,
+    /// Lower limit.
+    pub lower: Option<f64>,
+    /// Upper limit (`null` when beyond the search range; see `flags`).
+    pub upper: Option<f64>,
+    /// Warnings about the limits.
+    pub flags: Vec<String>,
+    /// Profile only: the maximiser of the profile likelihood (multinomial MLE of N).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_mle: Option<f64>,
+}
+
+impl From<&crate::interval::Interval> for IntervalReport {
+    fn from(i: &crate::interval::Interval) -> Self {
+        Self {
+            method: i.method.clone(),
+            level: i.level,
+            lower: i.lower.filter(|x| x.is_finite()),
+            upper: i.upper.filter(|x| x.is_finite()),
+            flags: i.flags.clone(),
+            profile_mle: None,
+        }
+    }
+}
+
+/// The JSON of `darkfigure estimate`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EstimateReport {
+    /// List names.
+    pub lists: Vec<String>,
+    /// Observed cases `n_obs`.
+    pub observed: u64,
+    /// Canonical `[..]` notation (≤ 9 lists), else `null`.
+    pub model: Option<String>,
+    /// Name-based form, e.g. `LA*NG + NG*PF` (`main` for main effects).
+    pub model_names: String,
+    /// Every interaction term, as `A:B` / `A:B:C`.
+    pub terms: Vec<String>,
+    /// Terms fixed at −∞.
+    pub infinite_terms: Vec<String>,
+    /// Existence and identifiability.
+    pub existence: ExistenceReport,
+    /// Coefficient name → estimate (`null` for −∞ terms).
+    pub coefficients: Map<String, Value>,
+    /// Coefficient name → standard error.
+    pub standard_errors: Map<String, Value>,
+    /// Residual deviance.
+    pub deviance: Option<f64>,
+    /// Residual df (kept cells − finite parameters).
+    pub df: Option<i64>,
+    /// Rcapture's df: `2^t − 1 − p`.
+    pub df_full: Option<i64>,
+    /// AIC (−∞ terms counted).
+    pub aic: Option<f64>,
+    /// BIC with `log n_obs` (−∞ terms counted).
+    pub bic: Option<f64>,
+    /// `exp(θ̂_∅)`.
+    pub dark_figure: Option<f64>,
+    /// `N̂ = n_obs + dark figure`; `null` when no estimate exists.
+    pub estimate: Option<f64>,
+    /// Rivest–Lévesque standard error of `N̂`.
+    pub estimate_se: Option<f64>,
+    /// The interval.
+    pub interval: Option<IntervalReport>,
+    /// IRLS iterations.
+    pub iterations: Option<usize>,
+    /// Why there is no estimate, when there is none.
+    pub error: Option<String>,
+    /// Model selection details (when a selection rule chose the model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Value>,
+    /// Bootstrap details (when a bootstrap interval was computed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<Value>,
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+fn num(x: f64) -> Value {
+    finite(x).map_or(Value::Null, Value::from)
+}
+
+impl EstimateReport {
+    /// Report for `model` on `table` given the outcome of the estimate. When the estimate
+    /// failed, `existence` is the check's result (or `None` if it did not run) and the
+    /// numbers are `null`.
+    pub fn new(
+        table: &CaptureTable,
+        model: &Model,
+        outcome: &std::result::Result<Estimate, Error>,
+        existence: Option<&Existence>,
+    ) -> Self {
+        let names = table.names();
+        let label = |s: u32| term_label(s, names, ":");
+        let mut r = Self {
+            lists: names.to_vec(),
+            observed: table.observed(),
+            model: model.notation(),
+            model_names: model.describe(names),
+            terms: model.interactions().map(label).collect(),
+            infinite_terms: Vec::new(),
+            existence: ExistenceReport {
+                code: 0,
+                finite: true,
+                identifiable: true,
+                rank: 0,
+                parameters: model.parameters(),
+            },
+            coefficients: Map::new(),
+            standard_errors: Map::new(),
+            deviance: None,
+            df: None,
+            df_full: None,
+            aic: None,
+            bic: None,
+            dark_figure: None,
+            estimate: None,
+            estimate_se: None,
+            interval: None,
+            iterations: None,
+            error: None,
+            selection: None,
+            bootstrap: None,
+        };
+        if let Some(e) = existence {
+            r.existence = e.into();
+            r.infinite_terms = e.infinite_terms.iter().map(|&s| label(s)).collect();
+        }
+        match outcome {
+            Ok(est) => {
+                let f = &est.fit;
+                r.existence = (&est.existence).into();
+                r.infinite_terms = f.infinite_terms.iter().map(|&s| label(s)).collect();
+                for c in &f.coefficients {
+                    r.coefficients.insert(c.name.clone(), num(c.estimate));
+                    r.standard_errors.insert(c.name.clone(), num(c.std_error));
+                }
+                r.deviance = finite(f.deviance);
+                r.df = Some(f.df);
+                r.df_full = Some(f.df_full);
+                r.aic = finite(f.aic);
+                r.bic = finite(f.bic);
+                r.dark_figure = finite(f.dark_figure);
+                r.estimate = finite(est.estimate);
+                r.estimate_se = finite(f.estimate_se);
+                let mut iv = IntervalReport::from(&est.interval);
+                iv.profile_mle = est.profile.as_ref().map(|p| p.mle);
+                r.interval = Some(iv);
+                r.iterations = Some(f.iterations);
+            }
+            Err(e) => r.error = Some(e.to_string()),
+        }
+        r
+    }
+}
+
+/// The JSON of `darkfigure check`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckReport {
+    /// List names.
+    pub lists: Vec<String>,
+    /// Observed cases.
+    pub observed: u64,
+    /// Canonical notation (≤ 9 lists).
+    pub model: Option<String>,
+    /// Name-based form.
+    pub model_names: String,
+    /// Interaction terms.
+    pub terms: Vec<String>,
+    /// Terms fixed at −∞.
+    pub infinite_terms: Vec<String>,
+    /// Existence and identifiability.
+    pub existence: ExistenceReport,
+    /// LP optimum (counts scaled to total 1); `null` if no LP was needed.
+    pub lp_optimum: Option<f64>,
+}
+
+impl CheckReport {
+    /// Build from a check.
+    pub fn new(table: &CaptureTable, model: &Model, e: &Existence) -> Self {
+        let names = table.names();
+        Self {
+            lists: names.to_vec(),
+            observed: table.observed(),
+            model: model.notation(),
+            model_names: model.describe(names),
+            terms: model
+                .interactions()
+                .map(|s| term_label(s, names, ":"))
+                .collect(),
+            infinite_terms: e
+                .infinite_terms
+                .iter()
+                .map(|&s| term_label(s, names, ":"))
+                .collect(),
+            existence: e.into(),
+            lp_optimum: e.lp_optimum,
+        }
+    }
+}
+
+/// Run a fixed-model estimate and build its report. Returns the report and, when there is no
+/// estimate, the error (the report then has `estimate: null` and `error` set).
+///
+/// # Errors
+/// The outer `Err` is for bad input or options (the CLI's exit status 2): an unparsable model
+/// or an invalid option. A model whose MLE does not exist is *not* an outer error.
+pub fn run_estimate(
+    table: &CaptureTable,
+    opts: &crate::estimate::EstimateOptions,
+) -> std::result::Result<(EstimateReport, Option<Error>), Error> {
+    opts.validate()?;
+    let model = Model::parse(&opts.model, table.names())?;
+    let existence = crate::existence::check(table, &model)?;
+    let outcome = crate::estimate::estimate_model(table, &model, opts);
+    let report = EstimateReport::new(table, &model, &outcome, Some(&existence));
+    Ok((report, outcome.err()))
+}
