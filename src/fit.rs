@@ -216,6 +216,16 @@ impl Workspace {
         }
     }
 
+    /// Fitted means of the last fit (0 on dropped cells).
+    pub(crate) fn mu_slice(&self) -> &[f64] {
+        &self.mu
+    }
+
+    /// Coefficients of the last fit, in the order of the finite terms passed.
+    pub(crate) fn beta_slice(&self) -> &[f64] {
+        &self.beta
+    }
+
     /// Set which cells enter the fit (`kept[0]`: the dark cell).
     pub(crate) fn set_kept(&mut self, kept: &[bool]) {
         self.kept.copy_from_slice(kept);
@@ -407,6 +417,26 @@ fn predict(ws: &mut Workspace, y: &[f64], terms: &[u32]) -> f64 {
         };
     }
     deviance(y, &ws.mu, &ws.kept)
+}
+
+/// Deviance and `Σ (y log μ − μ)` (the log-likelihood without `−log y!`) over kept cells
+/// other than the dark cell.
+pub(crate) fn deviance_and_loglik(y: &[f64], mu: &[f64], kept: &[bool]) -> (f64, f64) {
+    let (mut d, mut l) = (0.0, 0.0);
+    for h in 1..y.len() {
+        if kept[h] {
+            let (yy, m) = (y[h], mu[h]);
+            if yy > 0.0 {
+                let lm = m.ln();
+                d += yy * (yy.ln() - lm) - (yy - m);
+                l += yy * lm - m;
+            } else {
+                d += m;
+                l -= m;
+            }
+        }
+    }
+    (2.0 * d, l)
 }
 
 /// Poisson deviance over kept cells.

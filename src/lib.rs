@@ -30,6 +30,7 @@ pub mod error;
 pub mod estimate;
 pub mod existence;
 pub mod fit;
+pub mod fitter;
 pub mod interval;
 pub mod io;
 pub mod linalg;
@@ -37,6 +38,7 @@ pub mod model;
 pub mod optimize;
 pub mod petersen;
 pub mod report;
+pub mod select;
 pub mod table;
 
 pub use error::{Error, Location, Result};

@@ -1,0 +1,267 @@
+//! The hot-path fitter used by model selection, model search and the bootstrap.
+//!
+//! [`Fitter`] holds one table's counts and a workspace, and fits models given as term lists,
+//! optionally warm-started from the previous model's coefficients (a stepwise path or a
+//! lattice walk changes one term at a time, so Newton then needs 2–4 iterations). It also
+//! decides existence cheaply:
+//!
+//! * if Newton's information matrix is singular, the full check runs (rank test and LP);
+//! * if the fit converges and every kept cell with a zero count has a fitted mean above
+//!   [`CERTIFICATE_MIN_MU`], the fitted means are a strictly positive table with the observed
+//!   margins — a certificate that the MLE exists, and no LP is needed;
+//! * otherwise (a kept zero cell fitted near 0, the signature of a non-existent MLE) the
+//!   Fienberg–Rinaldo LP decides, as in the R packages.
+//!
+//! When the MLE does not exist Newton drives some fitted means to 0 geometrically (by about
+//! a factor `e` per iteration), and each step lowers the deviance by about `1.3 μ`; the
+//! stopping rule `|ΔD|/(|D|+0.1) < 1e-8` therefore stops only once those means are below
+//! `~1e-8 · D`, i.e. below the threshold for any deviance under 10⁵. A genuine MLE with a
+//! fitted zero cell below the threshold merely costs an LP. The test
+//! `tests/select_reference.rs` confirms the shortcut against the LP on every model of the
+//! bundled datasets.
+
+use crate::error::{Error, Result};
+use crate::existence::{check_counts, Existence};
+use crate::fit::{deviance_and_loglik, infinite_terms, mark_kept, newton, Start, Workspace};
+use crate::table::superset_sums;
+
+/// Fitted means of kept zero cells above this (in counts) certify existence without an LP.
+pub const CERTIFICATE_MIN_MU: f64 = 1e-3;
+
+/// Outcome of a quick fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quick {
+    /// `n_obs + exp(θ̂_∅)`.
+    pub estimate: f64,
+    /// Residual deviance.
+    pub deviance: f64,
+    /// Log-likelihood including `−log y!`.
+    pub loglik: f64,
+    /// All parameters including −∞ terms.
+    pub parameters: usize,
+    /// Newton iterations.
+    pub iterations: usize,
+    /// Convergence flag.
+    pub converged: bool,
+}
+
+impl Quick {
+    /// `−2ℓ + 2p`.
+    pub fn aic(&self) -> f64 {
+        -2.0 * self.loglik + 2.0 * self.parameters as f64
+    }
+
+    /// `−2ℓ + p log n`.
+    pub fn bic(&self, n_obs: f64) -> f64 {
+        -2.0 * self.loglik + n_obs.ln() * self.parameters as f64
+    }
+}
+
+/// Existence code and, when it is 0, the fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessed {
+    /// SparseMSE code 0–3.
+    pub code: u8,
+    /// The fit (code 0 and converged only).
+    pub fit: Option<Quick>,
+    /// Whether the LP/rank check had to run.
+    pub full_check: bool,
+}
+
+/// Fits many models to one table, reusing buffers.
+#[derive(Debug, Clone)]
+pub struct Fitter {
+    t: usize,
+    counts: Vec<u64>,
+    y: Vec<f64>,
+    margins: Vec<u64>,
+    n_obs: f64,
+    lfact: f64,
+    ws: Workspace,
+    kept: Vec<bool>,
+    finite: Vec<u32>,
+    inf: Vec<u32>,
+    start: Vec<f64>,
+    /// Tolerance of the Newton stopping rule (R's 1e-8 by default).
+    pub tolerance: f64,
+    /// Iteration cap.
+    pub max_iterations: usize,
+}
+
+impl Fitter {
+    /// A fitter for counts indexed by bitmask (`counts.len() == 2^t`).
+    pub fn new(t: usize, counts: &[u64]) -> Self {
+        let mut f = Self {
+            t,
+            counts: Vec::new(),
+            y: Vec::new(),
+            margins: Vec::new(),
+            n_obs: 0.0,
+            lfact: 0.0,
+            ws: Workspace::new(t),
+            kept: vec![false; 1 << t],
+            finite: Vec::new(),
+            inf: Vec::new(),
+            start: Vec::new(),
+            tolerance: 1e-8,
+            max_iterations: 100,
+        };
+        f.load(counts);
+        f
+    }
+
+    /// Replace the counts (same number of lists), keeping the buffers.
+    pub fn load(&mut self, counts: &[u64]) {
+        debug_assert_eq!(counts.len(), 1 << self.t);
+        self.counts.clear();
+        self.counts.extend_from_slice(counts);
+        self.counts[0] = 0;
+        self.y.clear();
+        self.y.extend(self.counts.iter().map(|&c| c as f64));
+        self.margins.clear();
+        self.margins.extend_from_slice(&self.counts);
+        superset_sums(&mut self.margins, self.t);
+        self.n_obs = self.margins[0] as f64;
+        self.lfact = crate::fit::log_factorial_sum(&self.counts);
+    }
+
+    /// Number of lists.
+    pub fn lists(&self) -> usize {
+        self.t
+    }
+
+    /// Current counts.
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// Margin `n*(S)`.
+    pub fn margin(&self, s: u32) -> u64 {
+        self.margins[s as usize]
+    }
+
+    /// Observed total.
+    pub fn observed(&self) -> f64 {
+        self.n_obs
+    }
+
+    /// Fitted means of the last successful fit (0 on dropped cells; entry 0 unused).
+    pub fn mu(&self) -> &[f64] {
+        self.ws.mu_slice()
+    }
+
+    /// Finite terms and their coefficients from the last fit.
+    pub fn coefficients(&self) -> (&[u32], &[f64]) {
+        (&self.finite, self.ws.beta_slice())
+    }
+
+    /// Fit the model with `terms` (sorted, intercept first), warm-started from `warm`
+    /// (terms and coefficients of a previous fit; missing terms start at 0) or from R's
+    /// start. `Err(())` if the information is singular.
+    pub fn fit(
+        &mut self,
+        terms: &[u32],
+        warm: Option<(&[u32], &[f64])>,
+    ) -> std::result::Result<Quick, ()> {
+        self.inf = infinite_terms(&self.margins, terms);
+        self.finite.clear();
+        let inf = &self.inf;
+        self.finite
+            .extend(terms.iter().copied().filter(|s| !inf.contains(s)));
+        mark_kept(&mut self.kept, self.t, &self.inf, false);
+        self.ws.set_kept(&self.kept);
+        let start = match warm {
+            Some((wt, wb)) => {
+                self.start.clear();
+                for &s in &self.finite {
+                    self.start
+                        .push(wt.iter().position(|&x| x == s).map_or(0.0, |i| wb[i]));
+                }
+                Start::Coefficients(&self.start)
+            }
+            None => Start::Glm,
+        };
+        let core = newton(
+            &mut self.ws,
+            &self.y,
+            &self.finite,
+            start,
+            self.tolerance,
+            self.max_iterations,
+        )?;
+        let (dev, ll) = deviance_and_loglik(&self.y, self.ws.mu_slice(), &self.kept);
+        Ok(Quick {
+            estimate: self.n_obs + self.ws.beta_slice()[0].exp(),
+            deviance: dev,
+            loglik: ll - self.lfact,
+            parameters: terms.len(),
+            iterations: core.iterations,
+            converged: core.converged,
+        })
+    }
+
+    /// Smallest fitted mean over kept cells with a zero count (`+∞` if none).
+    fn min_zero_cell_mu(&self) -> f64 {
+        let mu = self.ws.mu_slice();
+        (1..self.counts.len())
+            .filter(|&h| self.kept[h] && self.counts[h] == 0)
+            .map(|h| mu[h])
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// Full existence check (rank + LP) of a model on the current counts.
+    ///
+    /// # Errors
+    /// [`Error::Lp`] if the LP solver fails.
+    pub fn check(&self, terms: &[u32]) -> Result<Existence> {
+        check_counts(self.t, &self.counts, terms)
+    }
+
+    /// Existence code and fit, using the fit as a certificate where possible (module docs).
+    /// `lp_cache` answers a full check when given (e.g. a cache keyed by support pattern).
+    ///
+    /// # Errors
+    /// [`Error::Lp`].
+    pub fn assess(
+        &mut self,
+        terms: &[u32],
+        warm: Option<(&[u32], &[f64])>,
+        lp_cache: &mut dyn FnMut(&Self, &[u32]) -> Result<u8>,
+    ) -> Result<Assessed> {
+        match self.fit(terms, warm) {
+            Err(()) => Ok(Assessed {
+                code: lp_cache(self, terms)?,
+                fit: None,
+                full_check: true,
+            }),
+            Ok(q) => {
+                if q.converged && self.min_zero_cell_mu() > CERTIFICATE_MIN_MU {
+                    return Ok(Assessed {
+                        code: 0,
+                        fit: Some(q),
+                        full_check: false,
+                    });
+                }
+                let code = lp_cache(self, terms)?;
+                let fit = (code == 0 && q.converged).then_some(q);
+                if code == 0 && !q.converged {
+                    return Err(Error::NotConverged {
+                        model: format!("{terms:?}"),
+                        iterations: q.iterations,
+                        last_change: f64::NAN,
+                    });
+                }
+                Ok(Assessed {
+                    code,
+                    fit,
+                    full_check: true,
+                })
+            }
+        }
+    }
+}
+
+/// The plain full check, as an `lp_cache` argument for [`Fitter::assess`].
+pub fn no_cache(f: &Fitter, terms: &[u32]) -> Result<u8> {
+    Ok(f.check(terms)?.code)
+}

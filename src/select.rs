@@ -1,0 +1,415 @@
+//! Forward model selection over pairwise interactions.
+//!
+//! * [`stepwise`] — Chan, Silverman & Vincent (2021), SparseMSE `stepwisefit` /
+//!   MultipleSystemsEstimation `estimate_population_stepwise`: add the pair whose observed
+//!   overlap is least compatible with the current model.
+//! * [`aic_stepwise`] — the UK 2014 analysis (Silverman 2014; Bales, Hesketh & Silverman 2015):
+//!   add the pair that lowers AIC most, while its Wald p-value stays below a threshold.
+//!
+//! Both start from the main-effects model and consider pairs in the order
+//! (1,2), (1,3), …, (1,t), (2,3), … ; ties go to the first pair in that order.
+
+use crate::error::{Error, Result};
+use crate::fitter::{Fitter, Quick};
+use crate::interval::pnorm;
+use crate::model::{term_label, Model};
+use crate::table::CaptureTable;
+use serde::Serialize;
+use statrs::distribution::{DiscreteCDF, Poisson};
+
+/// Pairs of `t` lists in candidate order (1,2), (1,3), …, (1,t), (2,3), …
+pub fn pairs(t: usize) -> Vec<u32> {
+    let mut v = Vec::new();
+    for i in 0..t {
+        for j in i + 1..t {
+            v.push((1u32 << i) | (1u32 << j));
+        }
+    }
+    v
+}
+
+/// One candidate pair in one step of a selection.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// The pair (bitmask).
+    #[serde(skip)]
+    pub term: u32,
+    /// `A:B`.
+    pub name: String,
+    /// Stepwise: observed overlap `n*`.
+    pub observed: Option<u64>,
+    /// Stepwise: expected overlap `λ*` under the current model.
+    pub expected: Option<f64>,
+    /// Stepwise: the smaller Poisson tail probability of `n*` (before the existence rule).
+    pub p_raw: Option<f64>,
+    /// AIC-stepwise: AIC of the current model plus this pair.
+    pub aic: Option<f64>,
+    /// Existence code of the model with this pair (`None` if not needed to decide).
+    pub code: Option<u8>,
+}
+
+/// One step of a forward selection.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// The pair added (or, in a final AIC-stepwise step, rejected), `A:B`; `None` for a
+    /// final step in which no candidate qualified.
+    pub added: Option<String>,
+    /// Whether the pair entered the model.
+    pub accepted: bool,
+    /// Stepwise: its p-value. AIC-stepwise: the Wald p-value of its coefficient.
+    pub p_value: Option<f64>,
+    /// AIC-stepwise: AIC after adding it.
+    pub aic: Option<f64>,
+    /// Every candidate considered in this step (when a trace was requested).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Candidate>,
+}
+
+/// A selected model and how it was chosen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Selection {
+    /// `stepwise`, `aic-stepwise`, `bic`, `aic`.
+    pub method: String,
+    /// The threshold (p-value) used, if any.
+    pub threshold: Option<f64>,
+    /// The chosen model.
+    #[serde(skip)]
+    pub model: Model,
+    /// Steps (forward rules) in order.
+    pub steps: Vec<Step>,
+    /// Number of models examined (exhaustive rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub models_examined: Option<u64>,
+}
+
+/// `min(P(X ≤ n), P(X ≥ n))` for `X ~ Poisson(λ)` (the smaller tail, not doubled).
+pub fn poisson_tail(n: u64, lambda: f64) -> f64 {
+    if !(lambda > 0.0) {
+        return if n == 0 { 1.0 } else { 0.0 };
+    }
+    let d = Poisson::new(lambda).expect("positive rate");
+    let lower = d.cdf(n);
+    let upper = if n == 0 { 1.0 } else { d.sf(n - 1) };
+    lower.min(upper)
+}
+
+/// Options of the stepwise rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepwiseOptions {
+    /// Stop when the smallest p-value is ≥ this (default 0.02).
+    pub threshold: f64,
+    /// Record every candidate of every step.
+    pub trace: bool,
+}
+
+impl Default for StepwiseOptions {
+    fn default() -> Self {
+        Self {
+            threshold: 0.02,
+            trace: false,
+        }
+    }
+}
+
+fn check_threshold(p: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(Error::InvalidOption {
+            name: "pthresh",
+            value: p.to_string(),
+            problem: "must be between 0 and 1".into(),
+        })
+    }
+}
+
+/// Result of a stepwise run on a [`Fitter`]: the terms chosen, the final fit, the trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepwiseRun {
+    /// Terms of the chosen model (sorted, intercept first).
+    pub terms: Vec<u32>,
+    /// Its fit.
+    pub fit: Quick,
+    /// Steps (with candidates if traced); terms named by bitmask only.
+    pub steps: Vec<(Option<u32>, Option<f64>, Vec<Candidate>)>,
+}
+
+/// Stepwise selection on a fitter's current counts (the bootstrap's entry point).
+///
+/// `check` returns the existence code of a model (terms) on the fitter's counts — pass
+/// [`crate::fitter::no_cache`] or a caching closure.
+///
+/// # Errors
+/// [`Error::MleDoesNotExist`] if the main-effects model fails (SparseMSE does not check it);
+/// [`Error::Lp`].
+pub fn stepwise_run(
+    f: &mut Fitter,
+    opts: &StepwiseOptions,
+    check: &mut dyn FnMut(&Fitter, &[u32]) -> Result<u8>,
+) -> Result<StepwiseRun> {
+    check_threshold(opts.threshold)?;
+    let t = f.lists();
+    let mut model = Model::main_effects(t);
+    let start = f.assess(model.terms(), None, check)?;
+    let Some(mut q) = start.fit else {
+        return Err(Error::MleDoesNotExist {
+            model: model.notation().unwrap_or_else(|| "main".into()),
+            code: start.code,
+        });
+    };
+    let all = pairs(t);
+    let mut steps = Vec::new();
+    if opts.threshold == 0.0 {
+        return Ok(StepwiseRun {
+            terms: model.terms().to_vec(),
+            fit: q,
+            steps,
+        });
+    }
+    if opts.threshold == 1.0 {
+        let full = Model::from_terms(t, all.iter().copied());
+        if check(f, full.terms())? == 0 {
+            if let Ok(qf) = f.fit(full.terms(), None) {
+                return Ok(StepwiseRun {
+                    terms: full.terms().to_vec(),
+                    fit: qf,
+                    steps,
+                });
+            }
+        }
+        // Otherwise the ordinary loop (SparseMSE).
+        f.fit(model.terms(), None).map_err(|_| singular(&model))?;
+    }
+    let mut lam = vec![0.0; 1 << t];
+    loop {
+        // Expected overlaps under the current fit: superset sums of μ.
+        lam.copy_from_slice(f.mu());
+        lam[0] = 0.0;
+        crate::table::superset_sums(&mut lam, t);
+        let mut cands: Vec<Candidate> = all
+            .iter()
+            .copied()
+            .filter(|&s| !model.contains(s))
+            .map(|s| {
+                let n = f.margin(s);
+                Candidate {
+                    term: s,
+                    name: String::new(),
+                    observed: Some(n),
+                    expected: Some(lam[s as usize]),
+                    p_raw: Some(poisson_tail(n, lam[s as usize])),
+                    aic: None,
+                    code: None,
+                }
+            })
+            .collect();
+        if cands.is_empty() {
+            break;
+        }
+        // Check candidates in order of p-value (stable: ties keep candidate order) until one
+        // passes; its p-value is the minimum of the p-values used (failing ones count as 1).
+        let mut order: Vec<usize> = (0..cands.len()).collect();
+        order.sort_by(|&a, &b| {
+            cands[a]
+                .p_raw
+                .partial_cmp(&cands[b].p_raw)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let mut chosen = None;
+        for &i in &order {
+            if cands[i].p_raw.unwrap_or(1.0) >= opts.threshold && !opts.trace {
+                break;
+            }
+            let m2 = model.with_term(cands[i].term);
+            let code = check(f, m2.terms())?;
+            cands[i].code = Some(code);
+            if code == 0 && chosen.is_none() {
+                chosen = Some(i);
+                if !opts.trace {
+                    break;
+                }
+            }
+        }
+        let pick = chosen.filter(|&i| cands[i].p_raw.unwrap_or(1.0) < opts.threshold);
+        let trace = if opts.trace {
+            cands.clone()
+        } else {
+            Vec::new()
+        };
+        match pick {
+            None => {
+                steps.push((None, chosen.and_then(|i| cands[i].p_raw), trace));
+                break;
+            }
+            Some(i) => {
+                let s = cands[i].term;
+                let (wt, wb) = f.coefficients();
+                let (wt, wb) = (wt.to_vec(), wb.to_vec());
+                let m2 = model.with_term(s);
+                q = match f.fit(m2.terms(), Some((&wt, &wb))) {
+                    Ok(q) if q.converged => q,
+                    _ => f.fit(m2.terms(), None).map_err(|_| singular(&m2))?,
+                };
+                steps.push((Some(s), cands[i].p_raw, trace));
+                model = m2;
+            }
+        }
+    }
+    Ok(StepwiseRun {
+        terms: model.terms().to_vec(),
+        fit: q,
+        steps,
+    })
+}
+
+fn singular(m: &Model) -> Error {
+    Error::NotIdentifiable {
+        model: m.notation().unwrap_or_default(),
+        code: 2,
+        rank: 0,
+        parameters: m.parameters(),
+    }
+}
+
+fn named(mut c: Vec<Candidate>, names: &[String]) -> Vec<Candidate> {
+    for x in &mut c {
+        x.name = term_label(x.term, names, ":");
+    }
+    c
+}
+
+/// Stepwise selection (Chan, Silverman & Vincent 2021) on a table.
+///
+/// # Errors
+/// As [`stepwise_run`].
+///
+/// # Example
+/// ```
+/// use darkfigure::{datasets, select::{stepwise, StepwiseOptions}};
+/// let s = stepwise(&datasets::uk_2013(), &StepwiseOptions::default()).unwrap();
+/// assert_eq!(s.model.notation().unwrap(), "[12,13,24,25,35,36,45]");
+/// ```
+pub fn stepwise(table: &CaptureTable, opts: &StepwiseOptions) -> Result<Selection> {
+    let mut f = Fitter::new(table.lists(), table.counts());
+    let run = stepwise_run(&mut f, opts, &mut crate::fitter::no_cache)?;
+    let names = table.names();
+    Ok(Selection {
+        method: "stepwise".into(),
+        threshold: Some(opts.threshold),
+        model: Model::from_terms(table.lists(), run.terms.iter().copied()),
+        steps: run
+            .steps
+            .into_iter()
+            .map(|(s, p, c)| Step {
+                accepted: s.is_some(),
+                added: s.map(|s| term_label(s, names, ":")),
+                p_value: p,
+                aic: None,
+                candidates: named(c, names),
+            })
+            .collect(),
+        models_examined: None,
+    })
+}
+
+/// AIC-stepwise selection of the UK 2014 analysis.
+///
+/// Start from main effects with `aic0` its AIC. Each cycle fits the current model plus each
+/// remaining pair; if none has AIC `< aic0`, stop. Otherwise take the smallest (first on
+/// ties), and if the two-sided Wald p-value `2(1 − Φ(|β̂/se|))` of its new coefficient
+/// exceeds `threshold` (default 0.05), stop and keep the previous model; else accept it.
+/// Candidates whose MLE does not exist are skipped (R's glm would report a point on the
+/// boundary); a new coefficient fixed at −∞ has p-value 1.
+///
+/// # Errors
+/// If the main-effects model fails the existence check; [`Error::Lp`].
+pub fn aic_stepwise(table: &CaptureTable, threshold: f64, trace: bool) -> Result<Selection> {
+    check_threshold(threshold)?;
+    let t = table.lists();
+    let names = table.names();
+    let mut f = Fitter::new(t, table.counts());
+    let mut model = Model::main_effects(t);
+    let check = &mut crate::fitter::no_cache;
+    let q0 = f.assess(model.terms(), None, check)?;
+    let Some(q0) = q0.fit else {
+        return Err(Error::MleDoesNotExist {
+            model: model.label(names),
+            code: q0.code,
+        });
+    };
+    let mut aic0 = q0.aic();
+    let mut steps = Vec::new();
+    loop {
+        let (ct, cb) = f.coefficients();
+        let (ct, cb) = (ct.to_vec(), cb.to_vec());
+        let mut best: Option<(usize, f64)> = None;
+        let mut cands = Vec::new();
+        for s in pairs(t).into_iter().filter(|&s| !model.contains(s)) {
+            let m2 = model.with_term(s);
+            let a = f.assess(m2.terms(), Some((&ct, &cb)), check)?;
+            let aic = a.fit.map(|q| q.aic());
+            if let Some(v) = aic {
+                if best.is_none_or(|(_, b)| v < b) {
+                    best = Some((cands.len(), v));
+                }
+            }
+            cands.push(Candidate {
+                term: s,
+                name: term_label(s, names, ":"),
+                observed: None,
+                expected: None,
+                p_raw: None,
+                aic,
+                code: Some(a.code),
+            });
+        }
+        let Some((bi, baic)) = best.filter(|&(_, v)| v < aic0) else {
+            steps.push(Step {
+                added: None,
+                accepted: false,
+                p_value: None,
+                aic: best.map(|b| b.1),
+                candidates: if trace { cands } else { Vec::new() },
+            });
+            break;
+        };
+        let s = cands[bi].term;
+        let m2 = model.with_term(s);
+        let fit = crate::fit::fit(
+            table,
+            &m2,
+            &crate::FitOptions {
+                check_existence: false,
+                ..Default::default()
+            },
+        )?;
+        let c = fit.coefficients.iter().find(|c| c.term == s).expect("term");
+        let p = if c.estimate.is_finite() {
+            2.0 * (1.0 - pnorm((c.estimate / c.std_error).abs()))
+        } else {
+            1.0
+        };
+        let stop = p > threshold;
+        steps.push(Step {
+            added: Some(term_label(s, names, ":")),
+            accepted: !stop,
+            p_value: Some(p),
+            aic: Some(baic),
+            candidates: if trace { cands } else { Vec::new() },
+        });
+        if stop {
+            break;
+        }
+        model = m2;
+        aic0 = baic;
+        f.fit(model.terms(), Some((&ct, &cb)))
+            .map_err(|_| singular(&model))?;
+    }
+    Ok(Selection {
+        method: "aic-stepwise".into(),
+        threshold: Some(threshold),
+        model,
+        steps,
+        models_examined: None,
+    })
+}
