@@ -239,6 +239,8 @@ pub(crate) struct Core {
     pub iterations: usize,
     pub converged: bool,
     pub last_change: f64,
+    /// Largest |Δθ| of the last Newton step.
+    pub last_step: f64,
 }
 
 /// Where Newton starts.
@@ -294,6 +296,7 @@ pub(crate) fn newton(
     start: Start<'_>,
     tol: f64,
     max_iter: usize,
+    step_tol: f64,
 ) -> std::result::Result<Core, ()> {
     let t = ws.t;
     let n = 1usize << t;
@@ -381,14 +384,23 @@ pub(crate) fn newton(
             dev = predict(ws, y, terms);
             halvings += 1;
         }
+        let last_step = (0..p)
+            .map(|a| (ws.beta[a] - ws.beta_new[a]).abs())
+            .fold(0.0, f64::max);
         first_glm = false;
         last_change = (dev - devold).abs() / (dev.abs() + 0.1);
-        if last_change < tol {
+        let done = if step_tol > 0.0 {
+            last_step < step_tol
+        } else {
+            last_change < tol
+        };
+        if done {
             return Ok(Core {
                 deviance: dev,
                 iterations: iter,
                 converged: true,
                 last_change,
+                last_step,
             });
         }
         devold = dev;
@@ -398,6 +410,7 @@ pub(crate) fn newton(
         iterations: max_iter,
         converged: false,
         last_change,
+        last_step: f64::INFINITY,
     })
 }
 
@@ -524,6 +537,7 @@ pub fn fit_with(
         Start::Glm,
         opts.tolerance,
         opts.max_iterations,
+        0.0,
     ) {
         Ok(c) => c,
         Err(()) => {

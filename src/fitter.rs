@@ -6,27 +6,27 @@
 //! decides existence cheaply:
 //!
 //! * if Newton's information matrix is singular, the full check runs (rank test and LP);
-//! * if the fit converges and every kept cell with a zero count has a fitted mean above
-//!   [`CERTIFICATE_MIN_MU`], the fitted means are a strictly positive table with the observed
-//!   margins — a certificate that the MLE exists, and no LP is needed;
-//! * otherwise (a kept zero cell fitted near 0, the signature of a non-existent MLE) the
-//!   Fienberg–Rinaldo LP decides, as in the R packages.
+//! * if the fit converges and no kept cell has a zero count, `x = y` proves existence;
+//! * otherwise Newton is continued from the fit: at a genuine MLE it converges
+//!   quadratically and its step falls below [`CERTIFICATE_STEP`] within a few iterations —
+//!   a stationary point at finite θ, whose fitted means are a strictly positive table with
+//!   the observed margins, the certificate that the MLE exists;
+//! * if the step does not shrink, the Fienberg–Rinaldo LP decides, as in the R packages.
 //!
-//! When the MLE does not exist Newton drives some fitted means to 0 geometrically (by about
-//! a factor `e` per iteration), and each step lowers the deviance by about `1.3 μ`; the
-//! stopping rule `|ΔD|/(|D|+0.1) < 1e-8` therefore stops only once those means are below
-//! `~1e-8 · D`, i.e. below the threshold for any deviance under 10⁵. A genuine MLE with a
-//! fitted zero cell below the threshold merely costs an LP. The test
-//! `tests/select_reference.rs` confirms the shortcut against the LP on every model of the
-//! bundled datasets.
+//! When the MLE does not exist the log-likelihood keeps rising along a recession direction
+//! where it behaves like `−c·e^{−s}`, and the Newton step there is exactly 1 forever, so the
+//! continued iteration never certifies; the LP then runs. `tests/select_reference.rs`
+//! confirms the shortcut against the LP on every model of the bundled datasets.
 
 use crate::error::{Error, Result};
 use crate::existence::{check_counts, Existence};
 use crate::fit::{deviance_and_loglik, infinite_terms, mark_kept, newton, Start, Workspace};
 use crate::table::superset_sums;
 
-/// Fitted means of kept zero cells above this (in counts) certify existence without an LP.
-pub const CERTIFICATE_MIN_MU: f64 = 1e-3;
+/// Newton steps (largest |Δθ|) below this certify a stationary point at finite θ.
+pub const CERTIFICATE_STEP: f64 = 1e-7;
+/// Newton iterations allowed to reach [`CERTIFICATE_STEP`] after R's stopping rule.
+pub const CERTIFICATE_ITERATIONS: usize = 12;
 
 /// Outcome of a quick fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -188,6 +188,7 @@ impl Fitter {
             start,
             self.tolerance,
             self.max_iterations,
+            0.0,
         )?;
         let (dev, ll) = deviance_and_loglik(&self.y, self.ws.mu_slice(), &self.kept);
         Ok(Quick {
@@ -200,13 +201,26 @@ impl Fitter {
         })
     }
 
-    /// Smallest fitted mean over kept cells with a zero count (`+∞` if none).
-    fn min_zero_cell_mu(&self) -> f64 {
-        let mu = self.ws.mu_slice();
-        (1..self.counts.len())
-            .filter(|&h| self.kept[h] && self.counts[h] == 0)
-            .map(|h| mu[h])
-            .fold(f64::INFINITY, f64::min)
+    /// Whether a kept cell has a zero count (otherwise `x = y` proves existence).
+    fn has_kept_zero(&self) -> bool {
+        (1..self.counts.len()).any(|h| self.kept[h] && self.counts[h] == 0)
+    }
+
+    /// Continue Newton from the last fit until the step is below [`CERTIFICATE_STEP`]; true
+    /// if it gets there within [`CERTIFICATE_ITERATIONS`] (a stationary point at finite θ).
+    fn certify(&mut self) -> bool {
+        self.start.clear();
+        self.start.extend_from_slice(self.ws.beta_slice());
+        let core = newton(
+            &mut self.ws,
+            &self.y,
+            &self.finite,
+            Start::Coefficients(&self.start),
+            0.0,
+            CERTIFICATE_ITERATIONS,
+            CERTIFICATE_STEP,
+        );
+        matches!(core, Ok(c) if c.converged && c.deviance.is_finite())
     }
 
     /// Full existence check (rank + LP) of a model on the current counts.
@@ -235,7 +249,7 @@ impl Fitter {
                 full_check: true,
             }),
             Ok(q) => {
-                if q.converged && self.min_zero_cell_mu() > CERTIFICATE_MIN_MU {
+                if q.converged && (!self.has_kept_zero() || self.certify()) {
                     return Ok(Assessed {
                         code: 0,
                         fit: Some(q),

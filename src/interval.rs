@@ -165,9 +165,18 @@ impl ProfileLikelihood {
             Start::Coefficients(&self.start),
             1e-13,
             200,
+            0.0,
         );
         if !matches!(core, Ok(c) if c.converged && c.deviance.is_finite()) {
-            core = newton(&mut self.ws, &self.y, &self.finite, Start::Glm, 1e-13, 200);
+            core = newton(
+                &mut self.ws,
+                &self.y,
+                &self.finite,
+                Start::Glm,
+                1e-13,
+                200,
+                0.0,
+            );
         }
         let Ok(core) = core else { return f64::NAN };
         -core.deviance / 2.0 + cormack(big_n, n0)

@@ -264,3 +264,84 @@ pub fn run_estimate(
     let report = EstimateReport::new(table, &model, &outcome, Some(&existence));
     Ok((report, outcome.err()))
 }
+
+/// One row of `darkfigure models --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelRow {
+    /// Canonical notation (≤ 9 lists) or the name-based form.
+    pub model: String,
+    /// Interaction terms `A:B`.
+    pub terms: Vec<String>,
+    /// Terms fixed at −∞.
+    pub infinite_terms: Vec<String>,
+    /// Existence code (0 for every ranked model).
+    pub existence: u8,
+    /// Residual deviance.
+    pub deviance: f64,
+    /// Residual df.
+    pub df: i64,
+    /// AIC.
+    pub aic: f64,
+    /// BIC.
+    pub bic: f64,
+    /// Population estimate.
+    pub estimate: f64,
+}
+
+/// The JSON of `darkfigure models`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelsReport {
+    /// List names.
+    pub lists: Vec<String>,
+    /// Observed cases.
+    pub observed: u64,
+    /// `bic` or `aic`.
+    pub criterion: crate::search::Criterion,
+    /// Number of models examined.
+    pub count: u64,
+    /// Models excluded (MLE does not exist or not identifiable).
+    pub excluded: u64,
+    /// The ranking, best first.
+    pub models: Vec<ModelRow>,
+}
+
+impl ModelsReport {
+    /// Build from a search result.
+    pub fn new(table: &CaptureTable, r: &crate::search::SearchResult) -> Self {
+        let names = table.names();
+        let margins = table.margins();
+        let models = r
+            .models
+            .iter()
+            .map(|m| {
+                let model = m.model(table.lists());
+                ModelRow {
+                    model: model.label(names),
+                    terms: model
+                        .interactions()
+                        .map(|s| term_label(s, names, ":"))
+                        .collect(),
+                    infinite_terms: model
+                        .interactions()
+                        .filter(|&s| margins[s as usize] == 0)
+                        .map(|s| term_label(s, names, ":"))
+                        .collect(),
+                    existence: m.code,
+                    deviance: m.deviance,
+                    df: m.df,
+                    aic: m.aic,
+                    bic: m.bic,
+                    estimate: m.estimate,
+                }
+            })
+            .collect();
+        Self {
+            lists: names.to_vec(),
+            observed: table.observed(),
+            criterion: r.criterion,
+            count: r.examined,
+            excluded: r.excluded,
+            models,
+        }
+    }
+}

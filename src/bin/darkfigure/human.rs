@@ -1,6 +1,6 @@
 //! Human-readable rendering of the library's reports.
 
-use darkfigure::report::{CheckReport, EstimateReport};
+use darkfigure::report::{CheckReport, EstimateReport, ModelsReport};
 
 /// Format a population number: integers with thousands separators, one decimal.
 pub fn big(x: f64) -> String {
@@ -97,5 +97,35 @@ pub fn check(r: &CheckReport) {
     );
     if !r.infinite_terms.is_empty() {
         println!("  terms fixed at -inf: {}", r.infinite_terms.join(", "));
+    }
+}
+
+pub fn models(r: &ModelsReport) {
+    println!(
+        "{} models examined, {} excluded (MLE does not exist or not identifiable); ranked by {:?}",
+        r.count, r.excluded, r.criterion
+    );
+    let w = r
+        .models
+        .iter()
+        .map(|m| m.model.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    println!(
+        "{:>4}  {:<w$}  {:>10}  {:>4}  {:>10}  {:>10}  {:>12}",
+        "rank", "model", "deviance", "df", "AIC", "BIC", "estimate"
+    );
+    for (i, m) in r.models.iter().enumerate() {
+        println!(
+            "{:>4}  {:<w$}  {:>10.3}  {:>4}  {:>10.3}  {:>10.3}  {:>12}",
+            i + 1,
+            m.model,
+            m.deviance,
+            m.df,
+            m.aic,
+            m.bic,
+            big(m.estimate)
+        );
     }
 }

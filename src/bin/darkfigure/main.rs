@@ -41,6 +41,11 @@ enum Command {
 Exit status 3 when the check fails (code 1, 2 or 3)."
     )]
     Check(CheckArgs),
+    /// Rank every hierarchical model by BIC or AIC (exhaustive search).
+    #[command(
+        after_help = "Example:\n  darkfigure models data/ukdat.csv --max-order 2 --top 10\n  darkfigure models data/ukdat_5.csv --by aic --json"
+    )]
+    Models(ModelsArgs),
     /// Convert records or long-format lists into a frequency table (CSV on stdout or -o).
     #[command(
         after_help = "Example:\n  darkfigure convert sightings.csv --format long -o table.csv"
@@ -121,6 +126,31 @@ struct CheckArgs {
 }
 
 #[derive(Args)]
+struct ModelsArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Largest interaction order (default: all orders, saturated model excluded, where the
+    /// space has at most --limit models).
+    #[arg(long)]
+    max_order: Option<usize>,
+    /// Print the best N models.
+    #[arg(long, default_value_t = 20)]
+    top: usize,
+    /// Ranking criterion.
+    #[arg(long, default_value = "bic")]
+    by: darkfigure::search::Criterion,
+    /// Largest number of models to examine.
+    #[arg(long, default_value_t = 10_000_000)]
+    limit: u64,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
 struct ConvertArgs {
     #[command(flatten)]
     input: Input,
@@ -138,6 +168,23 @@ fn main() -> ExitCode {
             ExitCode::from(if e.is_no_estimate() { 3 } else { 2 })
         }
     }
+}
+
+fn set_threads(n: Option<usize>) -> Result<(), Error> {
+    if let Some(n) = n {
+        if n == 0 {
+            return Err(Error::InvalidOption {
+                name: "threads",
+                value: "0".into(),
+                problem: "must be at least 1".into(),
+            });
+        }
+        // Only fails if a pool exists already, which cannot happen here.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    Ok(())
 }
 
 fn print_json<T: serde::Serialize>(v: &T) {
@@ -185,6 +232,24 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 human::check(&report);
             }
             Ok(if ex.code == 0 { 0 } else { 3 })
+        }
+        Command::Models(a) => {
+            let table = a.input.load()?;
+            set_threads(a.threads)?;
+            let opts = darkfigure::search::SearchOptions {
+                max_order: a.max_order,
+                criterion: a.by,
+                top: Some(a.top),
+                limit: a.limit,
+            };
+            let res = darkfigure::search::search(&table, &opts)?;
+            let report = darkfigure::report::ModelsReport::new(&table, &res);
+            if a.json {
+                print_json(&report);
+            } else {
+                human::models(&report);
+            }
+            Ok(0)
         }
         Command::Convert(a) => {
             let table = a.input.load()?;
