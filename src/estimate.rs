@@ -39,8 +39,10 @@ pub struct EstimateOptions {
     /// The model: a specification parsed against the table's list names (`main`, `[12,3]`,
     /// `A*B + B*C`). Default `main`.
     pub model: String,
-    /// Interval method (default Wald).
-    pub interval: IntervalMethod,
+    /// Choose the model by a selection rule instead of `model`.
+    pub select: Option<crate::select::SelectOptions>,
+    /// Interval method (default Wald; profile for AIC-stepwise, as in the UK analysis).
+    pub interval: Option<IntervalMethod>,
     /// Coverage level (default 0.95).
     pub level: f64,
     /// Fitting options.
@@ -53,7 +55,8 @@ impl Default for EstimateOptions {
     fn default() -> Self {
         Self {
             model: "main".into(),
-            interval: IntervalMethod::Wald,
+            select: None,
+            interval: None,
             level: 0.95,
             fit: FitOptions::default(),
             profile_upper_factor: 3.0,
@@ -70,8 +73,22 @@ impl EstimateOptions {
 
     /// Builder: the interval method.
     pub fn interval(mut self, m: IntervalMethod) -> Self {
-        self.interval = m;
+        self.interval = Some(m);
         self
+    }
+
+    /// Builder: select the model with a rule.
+    pub fn select(mut self, rule: crate::select::Rule) -> Self {
+        self.select = Some(crate::select::SelectOptions::new(rule));
+        self
+    }
+
+    /// The interval method in force: the one set, else profile for AIC-stepwise, else Wald.
+    pub fn interval_method(&self) -> IntervalMethod {
+        self.interval.unwrap_or(match self.select {
+            Some(s) if s.rule == crate::select::Rule::AicStepwise => IntervalMethod::Profile,
+            _ => IntervalMethod::Wald,
+        })
     }
 
     /// Builder: the level.
@@ -115,7 +132,7 @@ pub struct Estimate {
     pub profile: Option<Profile>,
 }
 
-/// Estimate the population size with a fixed model.
+/// Estimate the population size with a fixed model, or the model chosen by `opts.select`.
 ///
 /// # Errors
 /// Invalid options or model; [`Error::MleDoesNotExist`] / [`Error::NotIdentifiable`] when the
@@ -133,7 +150,10 @@ pub struct Estimate {
 /// ```
 pub fn estimate(table: &CaptureTable, opts: &EstimateOptions) -> Result<Estimate> {
     opts.validate()?;
-    let model = Model::parse(&opts.model, table.names())?;
+    let model = match &opts.select {
+        Some(s) => crate::select::select(table, s)?.model,
+        None => Model::parse(&opts.model, table.names())?,
+    };
     estimate_model(table, &model, opts)
 }
 
@@ -154,7 +174,7 @@ pub fn estimate_model(
         ..opts.fit.clone()
     };
     let fit = fit(table, model, &fit_opts)?;
-    let (interval, profile) = match opts.interval {
+    let (interval, profile) = match opts.interval_method() {
         IntervalMethod::Wald => (interval::wald(&fit, opts.level)?, None),
         IntervalMethod::Profile => {
             let p = interval::profile(

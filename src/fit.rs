@@ -239,8 +239,6 @@ pub(crate) struct Core {
     pub iterations: usize,
     pub converged: bool,
     pub last_change: f64,
-    /// Largest |Δθ| of the last Newton step.
-    pub last_step: f64,
 }
 
 /// Where Newton starts.
@@ -400,7 +398,6 @@ pub(crate) fn newton(
                 iterations: iter,
                 converged: true,
                 last_change,
-                last_step,
             });
         }
         devold = dev;
@@ -410,7 +407,6 @@ pub(crate) fn newton(
         iterations: max_iter,
         converged: false,
         last_change,
-        last_step: f64::INFINITY,
     })
 }
 

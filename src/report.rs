@@ -258,10 +258,26 @@ pub fn run_estimate(
     opts: &crate::estimate::EstimateOptions,
 ) -> std::result::Result<(EstimateReport, Option<Error>), Error> {
     opts.validate()?;
-    let model = Model::parse(&opts.model, table.names())?;
+    let (model, selection) = match &opts.select {
+        Some(s) => match crate::select::select(table, s) {
+            Ok(sel) => (sel.model.clone(), Some(sel)),
+            // A selection that cannot start (main effects fail) or finds no admissible model
+            // means no estimate (exit 3), reported against the main-effects model.
+            Err(e) if e.is_no_estimate() => {
+                let model = Model::main_effects(table.lists());
+                let existence = crate::existence::check(table, &model)?;
+                let outcome = Err(e);
+                let report = EstimateReport::new(table, &model, &outcome, Some(&existence));
+                return Ok((report, outcome.err()));
+            }
+            Err(e) => return Err(e),
+        },
+        None => (Model::parse(&opts.model, table.names())?, None),
+    };
     let existence = crate::existence::check(table, &model)?;
     let outcome = crate::estimate::estimate_model(table, &model, opts);
-    let report = EstimateReport::new(table, &model, &outcome, Some(&existence));
+    let mut report = EstimateReport::new(table, &model, &outcome, Some(&existence));
+    report.selection = selection.map(|s| serde_json::to_value(&s).expect("serialisable"));
     Ok((report, outcome.err()))
 }
 

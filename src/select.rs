@@ -238,7 +238,11 @@ pub fn stepwise_run(
         };
         match pick {
             None => {
-                steps.push((None, chosen.and_then(|i| cands[i].p_raw), trace));
+                // Record the smallest p-value used, the one that failed the threshold.
+                let p = chosen
+                    .or(order.first().copied())
+                    .and_then(|i| cands[i].p_raw);
+                steps.push((None, p, trace));
                 break;
             }
             Some(i) => {
@@ -412,4 +416,143 @@ pub fn aic_stepwise(table: &CaptureTable, threshold: f64, trace: bool) -> Result
         steps,
         models_examined: None,
     })
+}
+
+/// A model-selection rule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// Stepwise p-value rule (threshold default 0.02).
+    Stepwise,
+    /// AIC-stepwise of the UK 2014 analysis (threshold default 0.05).
+    AicStepwise,
+    /// Best BIC over all hierarchical models up to a maximum order.
+    Bic,
+    /// Best AIC over all hierarchical models up to a maximum order.
+    Aic,
+    /// MultipleSystemsEstimation's `auto`: BIC for 2–5 lists (max order 1, 2, 3, 3),
+    /// stepwise for 6 or more.
+    Auto,
+}
+
+impl std::str::FromStr for Rule {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "stepwise" => Ok(Self::Stepwise),
+            "aic-stepwise" => Ok(Self::AicStepwise),
+            "bic" => Ok(Self::Bic),
+            "aic" => Ok(Self::Aic),
+            "auto" => Ok(Self::Auto),
+            _ => Err(Error::InvalidOption {
+                name: "select",
+                value: s.into(),
+                problem: "expected stepwise, aic-stepwise, bic, aic or auto".into(),
+            }),
+        }
+    }
+}
+
+/// MultipleSystemsEstimation's default maximum order for BIC: 1, 2, 3, 3, 2 for 2–6 lists
+/// (and 2 beyond).
+pub fn mse_default_order(t: usize) -> usize {
+    match t {
+        0..=2 => 1,
+        3 => 2,
+        4 | 5 => 3,
+        _ => 2,
+    }
+}
+
+/// Options of [`select`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SelectOptions {
+    /// The rule.
+    pub rule: Rule,
+    /// p-value threshold (stepwise 0.02, AIC-stepwise 0.05 by default).
+    pub threshold: Option<f64>,
+    /// Maximum order for BIC/AIC (default [`mse_default_order`]).
+    pub max_order: Option<usize>,
+    /// Record every candidate of the forward rules.
+    pub trace: bool,
+}
+
+impl SelectOptions {
+    /// Defaults for a rule.
+    pub fn new(rule: Rule) -> Self {
+        Self {
+            rule,
+            threshold: None,
+            max_order: None,
+            trace: false,
+        }
+    }
+
+    /// The rule actually applied to `t` lists (`auto` resolved).
+    pub fn resolved(&self, t: usize) -> Rule {
+        match self.rule {
+            Rule::Auto if t <= 5 => Rule::Bic,
+            Rule::Auto => Rule::Stepwise,
+            r => r,
+        }
+    }
+}
+
+/// Choose a model by `opts.rule`.
+///
+/// # Errors
+/// Invalid threshold; the main-effects model failing the existence check (forward rules);
+/// a model space too large (BIC/AIC); no admissible model.
+///
+/// # Example
+/// ```
+/// use darkfigure::{datasets, select::{select, Rule, SelectOptions}};
+/// let s = select(&datasets::korea(), &SelectOptions::new(Rule::Auto)).unwrap();
+/// assert_eq!(s.method, "bic");
+/// assert_eq!(s.model.notation().unwrap(), "[12,23]");
+/// ```
+pub fn select(table: &CaptureTable, opts: &SelectOptions) -> Result<Selection> {
+    let t = table.lists();
+    match opts.resolved(t) {
+        Rule::Stepwise => stepwise(
+            table,
+            &StepwiseOptions {
+                threshold: opts.threshold.unwrap_or(0.02),
+                trace: opts.trace,
+            },
+        ),
+        Rule::AicStepwise => aic_stepwise(table, opts.threshold.unwrap_or(0.05), opts.trace),
+        rule @ (Rule::Bic | Rule::Aic) => {
+            let criterion = if rule == Rule::Bic {
+                crate::search::Criterion::Bic
+            } else {
+                crate::search::Criterion::Aic
+            };
+            let max_order = opts.max_order.unwrap_or_else(|| mse_default_order(t));
+            let r = crate::search::search(
+                table,
+                &crate::search::SearchOptions {
+                    max_order: Some(max_order),
+                    criterion,
+                    top: Some(1),
+                    ..Default::default()
+                },
+            )?;
+            let best = r.models.first().ok_or_else(|| Error::Undefined {
+                what: "the best model",
+                reason: format!(
+                    "none of the {} models passes the existence check",
+                    r.examined
+                ),
+            })?;
+            Ok(Selection {
+                method: if rule == Rule::Bic { "bic" } else { "aic" }.into(),
+                threshold: None,
+                model: best.model(t),
+                steps: Vec::new(),
+                models_examined: Some(r.examined),
+            })
+        }
+        Rule::Auto => unreachable!("resolved"),
+    }
 }

@@ -65,6 +65,24 @@ fn model_from_seed(t: usize, seed: u64) -> Model {
     Model::from_terms(t, terms)
 }
 
+/// With `pick = Some(r)`, zero every cell containing one interaction term of `model` (chosen
+/// by `r`), so that the term's margin is 0 and the extended MLE fixes it at −∞.
+fn kill_term(t: usize, counts: &[u64], model: &Model, pick: Option<u64>) -> Vec<u64> {
+    let mut c = counts.to_vec();
+    let inter: Vec<u32> = model.interactions().collect();
+    if let Some(r) = pick {
+        if !inter.is_empty() {
+            let s = inter[(r % inter.len() as u64) as usize];
+            for h in 1..1u32 << t {
+                if h & s == s {
+                    c[h as usize - 1] = 0;
+                }
+            }
+        }
+    }
+    c
+}
+
 fn rel_diff(a: f64, b: f64) -> f64 {
     if a == b {
         0.0
@@ -365,11 +383,16 @@ proptest! {
     }
 
     #[test]
-    fn hierarchical_mle_properties((t, counts) in dense_counts(3, 5), seed in any::<u64>()) {
+    fn hierarchical_mle_properties(
+        (t, counts) in dense_counts(3, 5),
+        seed in any::<u64>(),
+        kill in proptest::option::weighted(0.3, any::<u64>()),
+    ) {
+        let model = model_from_seed(t, seed);
+        let counts = kill_term(t, &counts, &model, kill);
         let table = table_of(t, &counts);
         prop_assume!(table.is_some());
         let table = table.unwrap();
-        let model = model_from_seed(t, seed);
         let f = fit_checked(&table, &model)?;
         prop_assume!(f.is_some());
         check_mle(&table, &model, &f.unwrap())?;
@@ -382,11 +405,13 @@ proptest! {
             (Just(t), Just(c), Just((0..t).collect::<Vec<usize>>()).prop_shuffle())
         }),
         seed in any::<u64>(),
+        kill in proptest::option::weighted(0.3, any::<u64>()),
     ) {
+        let model = model_from_seed(t, seed);
+        let counts = kill_term(t, &counts, &model, kill);
         let table = table_of(t, &counts);
         prop_assume!(table.is_some());
         let table = table.unwrap();
-        let model = model_from_seed(t, seed);
         // New list j is old list perm[j].
         let map = |h: u32| -> u32 {
             (0..t).filter(|&j| h >> perm[j] & 1 == 1).fold(0, |acc, j| acc | 1 << j)

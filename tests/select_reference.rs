@@ -129,3 +129,41 @@ fn uk_2014_aic_stepwise_reproduces_the_published_interval() {
         Model::parse("[12,13,24,25,35,36,45]", uk.names()).unwrap()
     );
 }
+
+#[test]
+fn mse_auto_and_bic_selection() {
+    use darkfigure::select::{select, Rule, SelectOptions};
+    for (part, name) in [
+        ("Artificial_3__auto", "artificial_3"),
+        ("Korea__auto", "korea"),
+        ("UKdat_5__auto", "ukdat_5"),
+        ("UKdat__auto", "ukdat"),
+        ("Artificial_3__bic0_mo2", "artificial_3"),
+        ("Korea__bic0_mo2", "korea"),
+        ("UKdat_5__bic0_mo2", "ukdat_5"),
+        ("UKdat_5__bic0_mo3", "ukdat_5"),
+        ("UKdat_5__bic0_mo4", "ukdat_5"),
+        ("UKdat__bic0_mo2", "ukdat"),
+    ] {
+        let r = load(&format!("mse/parts/{part}.json"));
+        let table = datasets::by_name(name).unwrap().table();
+        let opts = match r["arguments"]["maxorder"].as_u64() {
+            Some(k) => SelectOptions {
+                max_order: Some(k as usize),
+                ..SelectOptions::new(Rule::Bic)
+            },
+            None => SelectOptions::new(Rule::Auto),
+        };
+        let sel = select(&table, &opts).unwrap();
+        if let Some(m) = r["resolved_method"].as_str() {
+            assert_eq!(sel.method, m, "{part}");
+        }
+        assert_eq!(
+            sel.model.notation().unwrap(),
+            r["model"].as_str().unwrap(),
+            "{part}"
+        );
+        let f = fit(&table, &sel.model, &FitOptions::default()).unwrap();
+        close(f.estimate, num(&r["popest"]), 1e-6, part);
+    }
+}

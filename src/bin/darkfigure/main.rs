@@ -102,9 +102,20 @@ struct EstimateArgs {
     /// Model: `main`, `[12,3]` (≤ 9 lists), `LA*NG + NG*PF`, or `LA:NG,NG:PF`.
     #[arg(long, default_value = "main")]
     model: String,
-    /// Interval method.
-    #[arg(long, default_value = "wald")]
-    interval: IntervalMethod,
+    /// Choose the model by a rule: stepwise (p-value, Chan et al. 2021), aic-stepwise
+    /// (UK 2014), bic or aic (exhaustive search), auto (BIC for ≤ 5 lists, else stepwise).
+    #[arg(long)]
+    select: Option<darkfigure::select::Rule>,
+    /// p-value threshold of stepwise (default 0.02) or aic-stepwise (default 0.05).
+    #[arg(long)]
+    pthresh: Option<f64>,
+    /// Maximum interaction order for --select bic/aic (default 1, 2, 3, 3, 2 for 2–6 lists,
+    /// as MultipleSystemsEstimation).
+    #[arg(long)]
+    max_order: Option<usize>,
+    /// Interval method: wald, profile (default: wald; profile with aic-stepwise).
+    #[arg(long)]
+    interval: Option<IntervalMethod>,
     /// Coverage level of the interval.
     #[arg(long, default_value_t = 0.95)]
     level: f64,
@@ -200,6 +211,12 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let table = a.input.load()?;
             let opts = EstimateOptions {
                 model: a.model.clone(),
+                select: a.select.map(|rule| darkfigure::select::SelectOptions {
+                    rule,
+                    threshold: a.pthresh,
+                    max_order: a.max_order,
+                    trace: false,
+                }),
                 interval: a.interval,
                 level: a.level,
                 ..EstimateOptions::default()
