@@ -226,6 +226,11 @@ impl Workspace {
         &self.beta
     }
 
+    /// Cholesky factor of the information of the last IRLS step (`p × p`).
+    pub(crate) fn info_factor(&self, p: usize) -> &[f64] {
+        &self.info[..p * p]
+    }
+
     /// Set which cells enter the fit (`kept[0]`: the dark cell).
     pub(crate) fn set_kept(&mut self, kept: &[bool]) {
         self.kept.copy_from_slice(kept);

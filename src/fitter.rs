@@ -28,6 +28,15 @@ pub const CERTIFICATE_STEP: f64 = 1e-7;
 /// Newton iterations allowed to reach [`CERTIFICATE_STEP`] after R's stopping rule.
 pub const CERTIFICATE_ITERATIONS: usize = 12;
 
+/// Where a fit starts.
+#[derive(Debug, Clone, Copy)]
+pub enum Warm<'a> {
+    /// From the coefficients saved by [`Fitter::snapshot`].
+    Snapshot,
+    /// From given terms and coefficients (missing terms start at 0).
+    Given(&'a [u32], &'a [f64]),
+}
+
 /// Outcome of a quick fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Quick {
@@ -82,6 +91,8 @@ pub struct Fitter {
     finite: Vec<u32>,
     inf: Vec<u32>,
     start: Vec<f64>,
+    snap_terms: Vec<u32>,
+    snap_beta: Vec<f64>,
     /// Tolerance of the Newton stopping rule (R's 1e-8 by default).
     pub tolerance: f64,
     /// Iteration cap.
@@ -103,6 +114,8 @@ impl Fitter {
             finite: Vec::new(),
             inf: Vec::new(),
             start: Vec::new(),
+            snap_terms: Vec::new(),
+            snap_beta: Vec::new(),
             tolerance: 1e-8,
             max_iterations: 100,
         };
@@ -155,14 +168,17 @@ impl Fitter {
         (&self.finite, self.ws.beta_slice())
     }
 
-    /// Fit the model with `terms` (sorted, intercept first), warm-started from `warm`
-    /// (terms and coefficients of a previous fit; missing terms start at 0) or from R's
-    /// start. `Err(())` if the information is singular.
-    pub fn fit(
-        &mut self,
-        terms: &[u32],
-        warm: Option<(&[u32], &[f64])>,
-    ) -> std::result::Result<Quick, ()> {
+    /// Save the last fit's finite terms and coefficients as a warm start.
+    pub fn snapshot(&mut self) {
+        self.snap_terms.clear();
+        self.snap_terms.extend_from_slice(&self.finite);
+        self.snap_beta.clear();
+        self.snap_beta.extend_from_slice(self.ws.beta_slice());
+    }
+
+    /// Fit the model with `terms` (sorted, intercept first), warm-started (missing terms
+    /// start at 0) or from R's start (`None`). `Err(())` if the information is singular.
+    pub fn fit(&mut self, terms: &[u32], warm: Option<Warm<'_>>) -> std::result::Result<Quick, ()> {
         self.inf = infinite_terms(&self.margins, terms);
         self.finite.clear();
         let inf = &self.inf;
@@ -171,7 +187,11 @@ impl Fitter {
         mark_kept(&mut self.kept, self.t, &self.inf, false);
         self.ws.set_kept(&self.kept);
         let start = match warm {
-            Some((wt, wb)) => {
+            Some(w) => {
+                let (wt, wb) = match w {
+                    Warm::Snapshot => (&self.snap_terms[..], &self.snap_beta[..]),
+                    Warm::Given(t, b) => (t, b),
+                };
                 self.start.clear();
                 for &s in &self.finite {
                     self.start
@@ -199,6 +219,17 @@ impl Fitter {
             iterations: core.iterations,
             converged: core.converged,
         })
+    }
+
+    /// Wald statistic `β̂/se` of a finite term of the last fit (covariance from the last IRLS
+    /// information, as R); `None` if the term is not finite in the fit.
+    pub fn wald_z(&self, term: u32) -> Option<f64> {
+        let a = self.finite.iter().position(|&s| s == term)?;
+        let p = self.finite.len();
+        let mut e = vec![0.0; p];
+        e[a] = 1.0;
+        crate::linalg::cholesky_solve(self.ws.info_factor(p), p, &mut e);
+        Some(self.ws.beta_slice()[a] / e[a].sqrt())
     }
 
     /// Whether a kept cell has a zero count (otherwise `x = y` proves existence).
@@ -239,7 +270,7 @@ impl Fitter {
     pub fn assess(
         &mut self,
         terms: &[u32],
-        warm: Option<(&[u32], &[f64])>,
+        warm: Option<Warm<'_>>,
         lp_cache: &mut dyn FnMut(&Self, &[u32]) -> Result<u8>,
     ) -> Result<Assessed> {
         match self.fit(terms, warm) {

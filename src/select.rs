@@ -10,7 +10,7 @@
 //! (1,2), (1,3), …, (1,t), (2,3), … ; ties go to the first pair in that order.
 
 use crate::error::{Error, Result};
-use crate::fitter::{Fitter, Quick};
+use crate::fitter::{Fitter, Quick, Warm};
 use crate::interval::pnorm;
 use crate::model::{term_label, Model};
 use crate::table::CaptureTable;
@@ -136,21 +136,23 @@ pub struct StepwiseRun {
 
 /// Stepwise selection on a fitter's current counts (the bootstrap's entry point).
 ///
-/// `check` returns the existence code of a model (terms) on the fitter's counts — pass
-/// [`crate::fitter::no_cache`] or a caching closure.
+/// Candidates are checked for existence in order of p-value until one passes (the fit,
+/// warm-started from the current model, certifies existence where it can; `lp` answers the
+/// rest — pass [`crate::fitter::no_cache`] or a caching closure). The candidate that passes is
+/// then already fitted and becomes the current model.
 ///
 /// # Errors
-/// [`Error::MleDoesNotExist`] if the main-effects model fails (SparseMSE does not check it);
-/// [`Error::Lp`].
+/// [`Error::MleDoesNotExist`] if the main-effects model fails (SparseMSE does not check it
+/// and prints a meaningless number); [`Error::Lp`].
 pub fn stepwise_run(
     f: &mut Fitter,
     opts: &StepwiseOptions,
-    check: &mut dyn FnMut(&Fitter, &[u32]) -> Result<u8>,
+    lp: &mut dyn FnMut(&Fitter, &[u32]) -> Result<u8>,
 ) -> Result<StepwiseRun> {
     check_threshold(opts.threshold)?;
     let t = f.lists();
     let mut model = Model::main_effects(t);
-    let start = f.assess(model.terms(), None, check)?;
+    let start = f.assess(model.terms(), None, lp)?;
     let Some(mut q) = start.fit else {
         return Err(Error::MleDoesNotExist {
             model: model.notation().unwrap_or_else(|| "main".into()),
@@ -168,69 +170,77 @@ pub fn stepwise_run(
     }
     if opts.threshold == 1.0 {
         let full = Model::from_terms(t, all.iter().copied());
-        if check(f, full.terms())? == 0 {
-            if let Ok(qf) = f.fit(full.terms(), None) {
-                return Ok(StepwiseRun {
-                    terms: full.terms().to_vec(),
-                    fit: qf,
-                    steps,
-                });
-            }
+        f.snapshot();
+        if let Some(qf) = f.assess(full.terms(), Some(Warm::Snapshot), lp)?.fit {
+            return Ok(StepwiseRun {
+                terms: full.terms().to_vec(),
+                fit: qf,
+                steps,
+            });
         }
         // Otherwise the ordinary loop (SparseMSE).
-        f.fit(model.terms(), None).map_err(|_| singular(&model))?;
+        q = f.fit(model.terms(), None).map_err(|_| singular(&model))?;
     }
     let mut lam = vec![0.0; 1 << t];
+    let mut cands: Vec<Candidate> = Vec::with_capacity(all.len());
+    let mut order: Vec<usize> = Vec::with_capacity(all.len());
     loop {
         // Expected overlaps under the current fit: superset sums of μ.
         lam.copy_from_slice(f.mu());
         lam[0] = 0.0;
         crate::table::superset_sums(&mut lam, t);
-        let mut cands: Vec<Candidate> = all
-            .iter()
-            .copied()
-            .filter(|&s| !model.contains(s))
-            .map(|s| {
-                let n = f.margin(s);
-                Candidate {
-                    term: s,
-                    name: String::new(),
-                    observed: Some(n),
-                    expected: Some(lam[s as usize]),
-                    p_raw: Some(poisson_tail(n, lam[s as usize])),
-                    aic: None,
-                    code: None,
-                }
-            })
-            .collect();
+        f.snapshot();
+        cands.clear();
+        cands.extend(
+            all.iter()
+                .copied()
+                .filter(|&s| !model.contains(s))
+                .map(|s| {
+                    let n = f.margin(s);
+                    Candidate {
+                        term: s,
+                        name: String::new(),
+                        observed: Some(n),
+                        expected: Some(lam[s as usize]),
+                        p_raw: Some(poisson_tail(n, lam[s as usize])),
+                        aic: None,
+                        code: None,
+                    }
+                }),
+        );
         if cands.is_empty() {
             break;
         }
         // Check candidates in order of p-value (stable: ties keep candidate order) until one
         // passes; its p-value is the minimum of the p-values used (failing ones count as 1).
-        let mut order: Vec<usize> = (0..cands.len()).collect();
+        order.clear();
+        order.extend(0..cands.len());
         order.sort_by(|&a, &b| {
             cands[a]
                 .p_raw
                 .partial_cmp(&cands[b].p_raw)
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
-        let mut chosen = None;
+        let mut chosen: Option<(usize, Quick)> = None;
+        let mut last_assessed = None;
         for &i in &order {
             if cands[i].p_raw.unwrap_or(1.0) >= opts.threshold && !opts.trace {
                 break;
             }
             let m2 = model.with_term(cands[i].term);
-            let code = check(f, m2.terms())?;
-            cands[i].code = Some(code);
-            if code == 0 && chosen.is_none() {
-                chosen = Some(i);
-                if !opts.trace {
-                    break;
+            let a = f.assess(m2.terms(), Some(Warm::Snapshot), lp)?;
+            last_assessed = Some(i);
+            cands[i].code = Some(a.code);
+            if chosen.is_none() {
+                if let Some(q2) = a.fit {
+                    chosen = Some((i, q2));
+                    if !opts.trace {
+                        break;
+                    }
                 }
             }
         }
-        let pick = chosen.filter(|&i| cands[i].p_raw.unwrap_or(1.0) < opts.threshold);
+        let pick = chosen.filter(|&(i, _)| cands[i].p_raw.unwrap_or(1.0) < opts.threshold);
         let trace = if opts.trace {
             cands.clone()
         } else {
@@ -240,19 +250,21 @@ pub fn stepwise_run(
             None => {
                 // Record the smallest p-value used, the one that failed the threshold.
                 let p = chosen
+                    .map(|c| c.0)
                     .or(order.first().copied())
                     .and_then(|i| cands[i].p_raw);
                 steps.push((None, p, trace));
                 break;
             }
-            Some(i) => {
+            Some((i, q2)) => {
                 let s = cands[i].term;
-                let (wt, wb) = f.coefficients();
-                let (wt, wb) = (wt.to_vec(), wb.to_vec());
                 let m2 = model.with_term(s);
-                q = match f.fit(m2.terms(), Some((&wt, &wb))) {
-                    Ok(q) if q.converged => q,
-                    _ => f.fit(m2.terms(), None).map_err(|_| singular(&m2))?,
+                q = if last_assessed == Some(i) {
+                    q2
+                } else {
+                    // Traced: another candidate was fitted after this one.
+                    f.fit(m2.terms(), Some(Warm::Snapshot))
+                        .map_err(|_| singular(&m2))?
                 };
                 steps.push((Some(s), cands[i].p_raw, trace));
                 model = m2;
@@ -328,29 +340,84 @@ pub fn stepwise(table: &CaptureTable, opts: &StepwiseOptions) -> Result<Selectio
 /// # Errors
 /// If the main-effects model fails the existence check; [`Error::Lp`].
 pub fn aic_stepwise(table: &CaptureTable, threshold: f64, trace: bool) -> Result<Selection> {
-    check_threshold(threshold)?;
-    let t = table.lists();
     let names = table.names();
-    let mut f = Fitter::new(t, table.counts());
+    let mut f = Fitter::new(table.lists(), table.counts());
+    let run = aic_stepwise_run(&mut f, threshold, trace, &mut crate::fitter::no_cache)?;
+    Ok(Selection {
+        method: "aic-stepwise".into(),
+        threshold: Some(threshold),
+        model: Model::from_terms(table.lists(), run.terms.iter().copied()),
+        steps: run
+            .steps
+            .into_iter()
+            .map(|st| Step {
+                added: st.term.map(|s| term_label(s, names, ":")),
+                accepted: st.accepted,
+                p_value: st.p_value,
+                aic: st.aic,
+                candidates: named(st.candidates, names),
+            })
+            .collect(),
+        models_examined: None,
+    })
+}
+
+/// One AIC-stepwise step on a fitter (terms by bitmask).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AicStep {
+    /// The best candidate (`None` if no candidate lowered the AIC).
+    pub term: Option<u32>,
+    /// Whether it was accepted.
+    pub accepted: bool,
+    /// Wald p-value of its coefficient.
+    pub p_value: Option<f64>,
+    /// AIC with it.
+    pub aic: Option<f64>,
+    /// Candidates (when traced).
+    pub candidates: Vec<Candidate>,
+}
+
+/// Result of [`aic_stepwise_run`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AicStepwiseRun {
+    /// Terms of the chosen model.
+    pub terms: Vec<u32>,
+    /// Its fit.
+    pub fit: Quick,
+    /// The steps.
+    pub steps: Vec<AicStep>,
+}
+
+/// AIC-stepwise on a fitter's current counts (see [`aic_stepwise`]).
+///
+/// # Errors
+/// As [`aic_stepwise`].
+pub fn aic_stepwise_run(
+    f: &mut Fitter,
+    threshold: f64,
+    trace: bool,
+    lp: &mut dyn FnMut(&Fitter, &[u32]) -> Result<u8>,
+) -> Result<AicStepwiseRun> {
+    check_threshold(threshold)?;
+    let t = f.lists();
     let mut model = Model::main_effects(t);
-    let check = &mut crate::fitter::no_cache;
-    let q0 = f.assess(model.terms(), None, check)?;
-    let Some(q0) = q0.fit else {
+    let a0 = f.assess(model.terms(), None, lp)?;
+    let Some(mut q) = a0.fit else {
         return Err(Error::MleDoesNotExist {
-            model: model.label(names),
-            code: q0.code,
+            model: model.notation().unwrap_or_else(|| "main".into()),
+            code: a0.code,
         });
     };
-    let mut aic0 = q0.aic();
+    let mut aic0 = q.aic();
     let mut steps = Vec::new();
+    let mut cands = Vec::new();
     loop {
-        let (ct, cb) = f.coefficients();
-        let (ct, cb) = (ct.to_vec(), cb.to_vec());
+        f.snapshot();
         let mut best: Option<(usize, f64)> = None;
-        let mut cands = Vec::new();
+        cands.clear();
         for s in pairs(t).into_iter().filter(|&s| !model.contains(s)) {
             let m2 = model.with_term(s);
-            let a = f.assess(m2.terms(), Some((&ct, &cb)), check)?;
+            let a = f.assess(m2.terms(), Some(Warm::Snapshot), lp)?;
             let aic = a.fit.map(|q| q.aic());
             if let Some(v) = aic {
                 if best.is_none_or(|(_, b)| v < b) {
@@ -359,7 +426,7 @@ pub fn aic_stepwise(table: &CaptureTable, threshold: f64, trace: bool) -> Result
             }
             cands.push(Candidate {
                 term: s,
-                name: term_label(s, names, ":"),
+                name: String::new(),
                 observed: None,
                 expected: None,
                 p_raw: None,
@@ -367,54 +434,45 @@ pub fn aic_stepwise(table: &CaptureTable, threshold: f64, trace: bool) -> Result
                 code: Some(a.code),
             });
         }
+        let traced = if trace { cands.clone() } else { Vec::new() };
         let Some((bi, baic)) = best.filter(|&(_, v)| v < aic0) else {
-            steps.push(Step {
-                added: None,
+            steps.push(AicStep {
+                term: None,
                 accepted: false,
                 p_value: None,
                 aic: best.map(|b| b.1),
-                candidates: if trace { cands } else { Vec::new() },
+                candidates: traced,
             });
             break;
         };
         let s = cands[bi].term;
         let m2 = model.with_term(s);
-        let fit = crate::fit::fit(
-            table,
-            &m2,
-            &crate::FitOptions {
-                check_existence: false,
-                ..Default::default()
-            },
-        )?;
-        let c = fit.coefficients.iter().find(|c| c.term == s).expect("term");
-        let p = if c.estimate.is_finite() {
-            2.0 * (1.0 - pnorm((c.estimate / c.std_error).abs()))
-        } else {
-            1.0
+        let q2 = f
+            .fit(m2.terms(), Some(Warm::Snapshot))
+            .map_err(|_| singular(&m2))?;
+        let p = match f.wald_z(s) {
+            Some(z) => 2.0 * (1.0 - pnorm(z.abs())),
+            None => 1.0, // the new term is fixed at −∞
         };
-        let stop = p > threshold;
-        steps.push(Step {
-            added: Some(term_label(s, names, ":")),
-            accepted: !stop,
+        let accepted = p <= threshold;
+        steps.push(AicStep {
+            term: Some(s),
+            accepted,
             p_value: Some(p),
             aic: Some(baic),
-            candidates: if trace { cands } else { Vec::new() },
+            candidates: traced,
         });
-        if stop {
+        if !accepted {
             break;
         }
         model = m2;
         aic0 = baic;
-        f.fit(model.terms(), Some((&ct, &cb)))
-            .map_err(|_| singular(&model))?;
+        q = q2;
     }
-    Ok(Selection {
-        method: "aic-stepwise".into(),
-        threshold: Some(threshold),
-        model,
+    Ok(AicStepwiseRun {
+        terms: model.terms().to_vec(),
+        fit: q,
         steps,
-        models_examined: None,
     })
 }
 
