@@ -24,8 +24,12 @@ use crate::table::{superset_sums, CaptureTable};
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use serde::Serialize;
 
-/// LP optima (on counts normalised to total 1) at or below this count as zero.
-const LP_ZERO: f64 = 1e-10;
+/// LP optima (on counts normalised to total 1) at or below this count as zero. The LP
+/// solver's own feasibility tolerance is ~1e-9 relative, and optima that are exactly 0 come
+/// back as values up to ~4e-8 (found by `tests/properties.rs`), so the LP alone cannot
+/// separate "0" from "tiny"; identifiable models are therefore decided by the fit certificate
+/// first (see [`check_counts`]) and the LP threshold only matters when that fails.
+const LP_ZERO: f64 = 1e-6;
 /// Relative pivot tolerance of the rank test on `AᵀA`.
 const RANK_TOL: f64 = 1e-10;
 
@@ -100,7 +104,25 @@ pub fn check(table: &CaptureTable, model: &Model) -> Result<Existence> {
 }
 
 /// Check a model given by its terms against counts indexed by bitmask.
+///
+/// For an identifiable model with zero cells among the kept cells, the extended MLE is first
+/// sought by Newton's method ([`Fitter`]): reaching a stationary point at finite θ is a
+/// certificate of existence (its fitted means are a positive table with the observed
+/// margins). Only if that fails does the Fienberg–Rinaldo LP decide.
 pub(crate) fn check_counts(t: usize, counts: &[u64], terms: &[u32]) -> Result<Existence> {
+    check_counts_with(t, counts, terms, true)
+}
+
+/// [`check_counts`] without the fit certificate (the caller already tried it).
+pub(crate) fn check_counts_uncertified(
+    t: usize,
+    counts: &[u64],
+    terms: &[u32],
+) -> Result<Existence> {
+    check_counts_with(t, counts, terms, false)
+}
+
+fn check_counts_with(t: usize, counts: &[u64], terms: &[u32], certify: bool) -> Result<Existence> {
     let mut margins = counts.to_vec();
     margins[0] = 0;
     superset_sums(&mut margins, t);
@@ -123,7 +145,11 @@ pub(crate) fn check_counts(t: usize, counts: &[u64], terms: &[u32]) -> Result<Ex
     let identifiable = rank == p;
 
     let zero_kept = (1..counts.len()).any(|h| kept[h] && counts[h] == 0);
-    let (finite_mle, lp_optimum) = if zero_kept {
+    let certified = zero_kept
+        && identifiable
+        && certify
+        && crate::fitter::Fitter::new(t, counts).certified_fit(terms);
+    let (finite_mle, lp_optimum) = if zero_kept && !certified {
         let s = fr_lp(counts, &kept, &finite, &margins)?;
         (s > LP_ZERO, Some(s))
     } else {

@@ -19,7 +19,7 @@
 //! confirms the shortcut against the LP on every model of the bundled datasets.
 
 use crate::error::{Error, Result};
-use crate::existence::{check_counts, Existence};
+use crate::existence::{check_counts_uncertified, Existence};
 use crate::fit::{deviance_and_loglik, infinite_terms, mark_kept, newton, Start, Workspace};
 use crate::table::superset_sums;
 
@@ -254,12 +254,18 @@ impl Fitter {
         matches!(core, Ok(c) if c.converged && c.deviance.is_finite())
     }
 
-    /// Full existence check (rank + LP) of a model on the current counts.
+    /// Existence check (rank + LP) of a model on the current counts, for use after the fit
+    /// failed to certify existence.
     ///
     /// # Errors
     /// [`Error::Lp`] if the LP solver fails.
     pub fn check(&self, terms: &[u32]) -> Result<Existence> {
-        check_counts(self.t, &self.counts, terms)
+        check_counts_uncertified(self.t, &self.counts, terms)
+    }
+
+    /// Fit from R's start and try to certify existence (no LP).
+    pub fn certified_fit(&mut self, terms: &[u32]) -> bool {
+        matches!(self.fit(terms, None), Ok(q) if q.converged) && self.certify()
     }
 
     /// Existence code and fit, using the fit as a certificate where possible (module docs).

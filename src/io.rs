@@ -144,6 +144,9 @@ pub struct Row {
     pub fields: Vec<String>,
 }
 
+/// Split the input into rows with their true 1-based line numbers. Lines end in `\n`,
+/// `\r\n` or a lone `\r`; blank lines are skipped; each line is parsed as one CSV record
+/// (quoted fields may contain commas, not line breaks — no capture-history file needs them).
 fn split_csv(bytes: &[u8], source: &str) -> Result<Vec<Row>> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::input(
@@ -153,44 +156,56 @@ fn split_csv(bytes: &[u8], source: &str) -> Result<Vec<Row>> {
         ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .comment(None)
-        .from_reader(bytes);
     let mut rows = Vec::new();
     let mut rec = csv::ByteRecord::new();
-    loop {
-        let line = rdr.position().line();
+    let mut line_no = 0u64;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        line_no += 1;
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .unwrap_or(rest.len());
+        let line = &rest[..end];
+        let skip = match rest.get(end) {
+            Some(b'\r') if rest.get(end + 1) == Some(&b'\n') => 2,
+            Some(_) => 1,
+            None => 0,
+        };
+        rest = &rest[end + skip..];
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(line);
         match rdr.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
+            Ok(_) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(line);
                 return Err(Error::input(
-                    Location::at(source, line, None),
+                    Location::at(source, line_no, None),
                     format!("not valid CSV: {e}"),
                     "save the file as comma-separated text",
-                ));
+                ))
             }
         }
-        let line = rec.position().map(|p| p.line()).unwrap_or(line);
         let mut fields = Vec::with_capacity(rec.len());
         for (j, f) in rec.iter().enumerate() {
             let s = std::str::from_utf8(f).map_err(|_| {
                 Error::input(
-                    Location::at(source, line, Some(j + 1)),
+                    Location::at(source, line_no, Some(j + 1)),
                     "the field is not valid UTF-8 text",
                     "save the file as UTF-8 (or plain ASCII) CSV",
                 )
             })?;
             fields.push(s.to_string());
         }
-        if fields.len() == 1 && fields[0].is_empty() {
-            continue; // blank line
-        }
-        rows.push(Row { line, fields });
+        rows.push(Row {
+            line: line_no,
+            fields,
+        });
     }
     if rows.is_empty() {
         return Err(Error::input(
@@ -258,7 +273,8 @@ fn printable(s: &str) -> String {
     out
 }
 
-/// Parse a count: a non-negative whole number (written `12` or `12.0`) below 2^53.
+/// Parse a count: a non-negative whole number. Plain integers are accepted up to `u64::MAX`;
+/// decimal or exponent spellings (`12.0`, `1e3`) must be whole and below 2^53.
 pub fn parse_count(s: &str) -> std::result::Result<u64, String> {
     if let Ok(v) = s.parse::<u64>() {
         return Ok(v);
@@ -292,7 +308,7 @@ fn frequency(rows: &[Row], source: &str) -> Result<CaptureTable> {
         ));
     }
     let names: Vec<String> = header.fields[..width - 1].to_vec();
-    check_header_names(source, header, &names)?;
+    check_header_names(source, header, &names, 0)?;
     no_data(source, rows)?;
     let mut data = Vec::with_capacity(rows.len() - 1);
     for row in &rows[1..] {
@@ -320,7 +336,7 @@ fn records(rows: &[Row], source: &str) -> Result<CaptureTable> {
             .is_some_and(|f| f.eq_ignore_ascii_case("id")),
     );
     let names: Vec<String> = header.fields[skip..].to_vec();
-    check_header_names(source, header, &names)?;
+    check_header_names(source, header, &names, skip)?;
     no_data(source, rows)?;
     let mut data = Vec::with_capacity(rows.len() - 1);
     for row in &rows[1..] {
@@ -387,13 +403,51 @@ fn long(rows: &[Row], source: &str) -> Result<CaptureTable> {
     CaptureTable::new(lists, data, source)
 }
 
-fn check_header_names(source: &str, header: &Row, names: &[String]) -> Result<()> {
+/// Check the list names of a header whose first list is in column `offset + 1`: at least
+/// two, at most [`crate::table::MAX_LISTS`], non-empty, distinct, not data.
+fn check_header_names(source: &str, header: &Row, names: &[String], offset: usize) -> Result<()> {
+    let at = |j: usize| Location::at(source, header.line, Some(offset + j + 1));
+    if names.len() < 2 {
+        return Err(Error::input(
+            Location::at(source, header.line, None),
+            format!(
+                "{} list column(s) found; multiple-systems estimation needs at least two",
+                names.len()
+            ),
+            "supply one 0/1 column per list (at least two lists)",
+        ));
+    }
+    if names.len() > crate::table::MAX_LISTS {
+        return Err(Error::input(
+            Location::at(source, header.line, None),
+            format!(
+                "{} lists; at most {} are supported",
+                names.len(),
+                crate::table::MAX_LISTS
+            ),
+            "merge or omit lists",
+        ));
+    }
     for (j, n) in names.iter().enumerate() {
         if n == "0" || n == "1" {
             return Err(Error::input(
-                Location::at(source, header.line, Some(j + 1)),
+                at(j),
                 "the first row looks like data, not a header of list names",
                 "add a header row naming the lists (e.g. A,B,C,count)",
+            ));
+        }
+        if n.is_empty() {
+            return Err(Error::input(
+                at(j),
+                "empty list name",
+                "give every list column a name in the header",
+            ));
+        }
+        if let Some(k) = names[..j].iter().position(|m| m == n) {
+            return Err(Error::input(
+                at(j),
+                format!("list name '{n}' repeats column {}", offset + k + 1),
+                "give every list a distinct name",
             ));
         }
     }
