@@ -141,6 +141,9 @@ pub struct Bootstrap {
     pub z0: f64,
     /// Quantiles at the requested levels.
     pub quantiles: Vec<Quantile>,
+    /// Existence LPs solved over all replicates and jackknife tables (the rest were settled
+    /// by the fit certificate or the per-thread cache of support patterns).
+    pub lp_solved: usize,
 }
 
 /// R's `quantile(x, p, type = 8)` of sorted finite data (median-unbiased;
@@ -220,16 +223,21 @@ struct Worker {
     table: Vec<u64>,
     /// Warm starts per model of `BicAmong` (coefficients on the data).
     warm: Vec<(Vec<u32>, Vec<f64>)>,
+    /// LPs solved (cache misses).
+    lps: usize,
 }
 
 impl Worker {
     fn new(t: usize, counts: &[u64], warm: &[(Vec<u32>, Vec<f64>)]) -> Self {
+        let mut fitter = Fitter::new(t, counts);
+        fitter.trust_divergence = true;
         Self {
-            fitter: Fitter::new(t, counts),
+            fitter,
             codes: HashMap::new(),
             support: Vec::new(),
             table: vec![0; counts.len()],
             warm: warm.to_vec(),
+            lps: 0,
         }
     }
 
@@ -247,6 +255,7 @@ impl Worker {
         let t = self.fitter.lists();
         let support = &self.support;
         let codes = &mut self.codes;
+        let lps = &mut self.lps;
         let mut lp = |_: &Fitter, terms: &[u32]| -> Result<u8> {
             let inner = codes.entry(support.clone()).or_default();
             if let Some(&c) = inner.get(terms) {
@@ -258,6 +267,7 @@ impl Worker {
                 .map(|h| u64::from(support[h / 64] >> (h % 64) & 1 == 1))
                 .collect();
             let c = check_counts_uncertified(t, &ind, terms)?.code;
+            *lps += 1;
             inner.insert(terms.to_vec(), c);
             Ok(c)
         };
@@ -423,7 +433,7 @@ pub fn bootstrap(
     let n = table.observed();
     let b_total = replay.map_or(opts.replicates, <[Vec<u64>]>::len);
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let reps: Vec<Result<Option<f64>>> = (0..b_total)
+    let reps: Vec<Result<(Option<f64>, usize)>> = (0..b_total)
         .into_par_iter()
         .map_init(
             || Worker::new(t, table.counts(), &warm),
@@ -445,11 +455,13 @@ pub fn bootstrap(
                         }
                     }
                 }
+                let before = wk.lps;
                 let r = if buf.iter().all(|&c| c == 0) {
                     Ok(None)
                 } else {
                     wk.estimate(est, &buf)
                 };
+                let r = r.map(|e| (e, wk.lps - before));
                 wk.table = buf;
                 if let Some(p) = progress {
                     p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
@@ -458,24 +470,32 @@ pub fn bootstrap(
             },
         )
         .collect();
-    let replicates = reps.into_iter().collect::<Result<Vec<_>>>()?;
+    let reps = reps.into_iter().collect::<Result<Vec<_>>>()?;
+    let mut lp_solved: usize = reps.iter().map(|r| r.1).sum();
+    let replicates: Vec<Option<f64>> = reps.into_iter().map(|r| r.0).collect();
     // Jackknife over observed cells.
-    let jackknife: Vec<(u32, u64, Option<f64>)> = cells
+    let jackknife: Vec<(u32, u64, Option<f64>, usize)> = cells
         .par_iter()
         .map_init(
             || Worker::new(t, table.counts(), &warm),
             |wk, &(h, c)| {
                 let mut counts = table.counts().to_vec();
                 counts[h as usize] -= 1;
+                let before = wk.lps;
                 let e = if counts.iter().all(|&x| x == 0) {
                     Ok(None)
                 } else {
                     wk.estimate(est, &counts)
                 };
-                e.map(|e| (h, c, e))
+                e.map(|e| (h, c, e, wk.lps - before))
             },
         )
         .collect::<Result<Vec<_>>>()?;
+    lp_solved += jackknife.iter().map(|j| j.3).sum::<usize>();
+    let jackknife: Vec<(u32, u64, Option<f64>)> = jackknife
+        .into_iter()
+        .map(|(h, c, e, _)| (h, c, e))
+        .collect();
     let a = if jackknife.iter().all(|j| j.2.is_some()) {
         acceleration(
             &jackknife
@@ -499,6 +519,7 @@ pub fn bootstrap(
         acceleration: a,
         z0,
         quantiles,
+        lp_solved,
     })
 }
 

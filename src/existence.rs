@@ -122,7 +122,9 @@ pub(crate) fn check_counts_uncertified(
     check_counts_with(t, counts, terms, false)
 }
 
-fn check_counts_with(t: usize, counts: &[u64], terms: &[u32], certify: bool) -> Result<Existence> {
+/// Whether the reduced design (terms with zero margin and their cells removed) has full
+/// column rank — the identifiability half of the check, without the LP.
+pub(crate) fn identifiable(t: usize, counts: &[u64], terms: &[u32]) -> bool {
     let mut margins = counts.to_vec();
     margins[0] = 0;
     superset_sums(&mut margins, t);
@@ -130,8 +132,12 @@ fn check_counts_with(t: usize, counts: &[u64], terms: &[u32], certify: bool) -> 
     let finite: Vec<u32> = terms.iter().copied().filter(|s| !inf.contains(s)).collect();
     let mut kept = vec![false; counts.len()];
     mark_kept(&mut kept, t, &inf, false);
+    design_rank(t, &kept, &finite) == finite.len()
+}
 
-    // Rank of A via its Gram matrix G_ab = #{kept cells ⊇ S_a ∪ S_b}.
+/// Rank of the 0/1 design of `finite` terms on `kept` cells, via its Gram matrix
+/// `G_ab = #{kept cells ⊇ S_a ∪ S_b}`.
+fn design_rank(t: usize, kept: &[bool], finite: &[u32]) -> usize {
     let mut k: Vec<f64> = kept.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
     superset_sums(&mut k, t);
     let p = finite.len();
@@ -141,7 +147,20 @@ fn check_counts_with(t: usize, counts: &[u64], terms: &[u32], certify: bool) -> 
             g[a * p + b] = k[(finite[a] | finite[b]) as usize];
         }
     }
-    let rank = linalg::gram_rank(&g, p, RANK_TOL);
+    linalg::gram_rank(&g, p, RANK_TOL)
+}
+
+fn check_counts_with(t: usize, counts: &[u64], terms: &[u32], certify: bool) -> Result<Existence> {
+    let mut margins = counts.to_vec();
+    margins[0] = 0;
+    superset_sums(&mut margins, t);
+    let inf = infinite_terms(&margins, terms);
+    let finite: Vec<u32> = terms.iter().copied().filter(|s| !inf.contains(s)).collect();
+    let mut kept = vec![false; counts.len()];
+    mark_kept(&mut kept, t, &inf, false);
+
+    let p = finite.len();
+    let rank = design_rank(t, &kept, &finite);
     let identifiable = rank == p;
 
     let zero_kept = (1..counts.len()).any(|h| kept[h] && counts[h] == 0);

@@ -244,6 +244,8 @@ pub(crate) struct Core {
     pub iterations: usize,
     pub converged: bool,
     pub last_change: f64,
+    /// Largest |Δθ| of the last Newton step.
+    pub last_step: f64,
 }
 
 /// Where Newton starts.
@@ -335,6 +337,7 @@ pub(crate) fn newton(
         }
     }
     let mut last_change = f64::INFINITY;
+    let mut last_step_seen = f64::INFINITY;
     for iter in 1..=max_iter {
         // Information and right-hand side from the current μ.
         ws.zeta.copy_from_slice(&ws.mu);
@@ -391,6 +394,7 @@ pub(crate) fn newton(
             .map(|a| (ws.beta[a] - ws.beta_new[a]).abs())
             .fold(0.0, f64::max);
         first_glm = false;
+        last_step_seen = last_step;
         last_change = (dev - devold).abs() / (dev.abs() + 0.1);
         let done = if step_tol > 0.0 {
             last_step < step_tol
@@ -403,6 +407,7 @@ pub(crate) fn newton(
                 iterations: iter,
                 converged: true,
                 last_change,
+                last_step,
             });
         }
         devold = dev;
@@ -412,6 +417,7 @@ pub(crate) fn newton(
         iterations: max_iter,
         converged: false,
         last_change,
+        last_step: last_step_seen,
     })
 }
 

@@ -6,18 +6,24 @@
 //! linear-algebra crate in the innermost loop of every fit; `benches/fit.rs` compares it
 //! with `nalgebra`'s Cholesky on the same matrices.
 
+/// Pivots at or below this fraction of their column's own diagonal entry count as zero.
+///
+/// Relative to the column (not to the largest diagonal) like the rank test of R's QR in
+/// `glm.fit`: a term whose cells all have tiny fitted means has a tiny diagonal entry but is
+/// not collinear with the others, and must not be declared singular.
+pub const PIVOT_TOL: f64 = 1e-12;
+
 /// In-place Cholesky factorisation `A = L Lᵀ` of a row-major `p × p` matrix (lower triangle
-/// used and overwritten). Returns `false` if a pivot is not positive (relative to the largest
-/// diagonal entry), i.e. `A` is not numerically positive definite.
+/// used and overwritten). Returns `false` if a pivot is not positive relative to its
+/// column's diagonal entry ([`PIVOT_TOL`]), i.e. `A` is numerically singular.
 pub fn cholesky(a: &mut [f64], p: usize) -> bool {
-    let scale = (0..p).map(|i| a[i * p + i]).fold(0.0f64, f64::max);
-    let tiny = scale * 1e-13;
     for j in 0..p {
-        let mut d = a[j * p + j];
+        let ajj = a[j * p + j];
+        let mut d = ajj;
         for k in 0..j {
             d -= a[j * p + k] * a[j * p + k];
         }
-        if !(d > tiny) {
+        if !(d > PIVOT_TOL * ajj) || !(ajj > 0.0) {
             return false;
         }
         let d = d.sqrt();

@@ -782,3 +782,52 @@ fn existence_check_stress_sparse_tables() {
         })
         .unwrap();
 }
+
+/// The bootstrap's fast existence decisions (Newton divergence and singular information
+/// accepted without the LP) admit exactly the models the exact path admits, and never a model
+/// whose LP/rank code is not 0.
+#[test]
+fn fast_existence_agrees_with_the_exact_check() {
+    use darkfigure::fitter::{no_cache, Fitter};
+    let mut runner = proptest::test_runner::TestRunner::new(config(3000));
+    let strategy = (
+        (3usize..=5).prop_flat_map(|t| {
+            (
+                Just(t),
+                vec(
+                    prop_oneof![2 => Just(0u64), 1 => 1u64..4, 1 => 4u64..200],
+                    (1usize << t) - 1,
+                ),
+            )
+        }),
+        any::<u64>(),
+    );
+    runner
+        .run(&strategy, |((t, counts), seed)| {
+            let table = table_of(t, &counts);
+            prop_assume!(table.is_some());
+            let table = table.unwrap();
+            let model = model_from_seed(t, seed);
+            let code = existence::check(&table, &model).unwrap().code;
+            let mut exact = Fitter::new(t, table.counts());
+            let mut fast = Fitter::new(t, table.counts());
+            fast.trust_divergence = true;
+            let a = exact.assess(model.terms(), None, &mut no_cache).unwrap();
+            let b = fast.assess(model.terms(), None, &mut no_cache).unwrap();
+            prop_assert_eq!(
+                a.fit.is_some(),
+                b.fit.is_some(),
+                "{} on {:?}",
+                model.label(table.names()),
+                counts
+            );
+            if b.fit.is_some() {
+                prop_assert_eq!(code, 0);
+            }
+            if code != 0 {
+                prop_assert!(b.fit.is_none());
+            }
+            Ok(())
+        })
+        .unwrap();
+}
