@@ -31,3 +31,5 @@ fn main() {
     );
     println!("{:?}", el);
 }
+#[allow(dead_code)]
+fn bic_top() {}

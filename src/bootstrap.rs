@@ -76,6 +76,8 @@ pub enum Estimator {
     /// Best BIC among these models (the top of the original ranking, as
     /// MultipleSystemsEstimation's bootstrap; ties go to the earlier model).
     BicAmong(Vec<Model>),
+    /// Best AIC among these models.
+    AicAmong(Vec<Model>),
     /// Best BIC (or AIC) over all hierarchical models up to an order, searched anew in every
     /// replicate.
     Search(crate::search::Criterion, usize),
@@ -92,6 +94,38 @@ pub struct BootstrapOptions {
     pub kind: Kind,
     /// Levels at which BCa and percentile limits are reported.
     pub levels: Vec<f64>,
+}
+
+impl BootstrapOptions {
+    /// Builder: replicates and seed.
+    pub fn new(replicates: usize, seed: u64) -> Self {
+        Self {
+            replicates,
+            seed,
+            ..Self::default()
+        }
+    }
+
+    /// The default levels plus `(1 ∓ level)/2`, sorted and without duplicates.
+    pub fn with_interval_level(mut self, level: f64) -> Self {
+        for l in [(1.0 - level) / 2.0, (1.0 + level) / 2.0] {
+            if !self.levels.iter().any(|&x| (x - l).abs() < 1e-12) {
+                self.levels.push(l);
+            }
+        }
+        self.levels.sort_by(f64::total_cmp);
+        self
+    }
+}
+
+/// MultipleSystemsEstimation's default number of top models re-selected in the BIC
+/// bootstrap: all for ≤ 3 lists, 20 for 4, 100 for 5 or more.
+pub fn mse_default_ntop(t: usize) -> Option<usize> {
+    match t {
+        0..=3 => None,
+        4 => Some(20),
+        _ => Some(100),
+    }
 }
 
 impl Default for BootstrapOptions {
@@ -225,6 +259,9 @@ struct Worker {
     warm: Vec<(Vec<u32>, Vec<f64>)>,
     /// LPs solved (cache misses).
     lps: usize,
+    /// `BicAmong`: existence code of each model per support pattern (`u8::MAX` unknown), so
+    /// that models are certified once per pattern and failing ones are not refitted.
+    among_codes: HashMap<Vec<u64>, Vec<u8>>,
 }
 
 impl Worker {
@@ -238,6 +275,7 @@ impl Worker {
             table: vec![0; counts.len()],
             warm: warm.to_vec(),
             lps: 0,
+            among_codes: HashMap::new(),
         }
     }
 
@@ -256,6 +294,7 @@ impl Worker {
         let support = &self.support;
         let codes = &mut self.codes;
         let lps = &mut self.lps;
+        let among_codes = &mut self.among_codes;
         let mut lp = |_: &Fitter, terms: &[u32]| -> Result<u8> {
             let inner = codes.entry(support.clone()).or_default();
             if let Some(&c) = inner.get(terms) {
@@ -291,13 +330,28 @@ impl Worker {
                 Err(e) if e.is_no_estimate() => None,
                 Err(e) => return Err(e),
             },
-            Estimator::BicAmong(models) => {
+            Estimator::BicAmong(models) | Estimator::AicAmong(models) => {
+                let bic = matches!(est, Estimator::BicAmong(_));
                 let n = f.observed();
                 let mut best: Option<(f64, f64)> = None;
-                for (m, (wt, wb)) in models.iter().zip(&self.warm) {
-                    let a = f.assess(m.terms(), Some(Warm::Given(wt, wb)), &mut lp)?;
-                    if let Some(q) = a.fit {
-                        let b = q.bic(n);
+                let known = among_codes
+                    .entry(support.clone())
+                    .or_insert_with(|| vec![u8::MAX; models.len()]);
+                for (i, (m, (wt, wb))) in models.iter().zip(&self.warm).enumerate() {
+                    let fit = match known[i] {
+                        0 => f
+                            .fit(m.terms(), Some(Warm::Given(wt, wb)))
+                            .ok()
+                            .filter(|q| q.converged),
+                        u8::MAX => {
+                            let a = f.assess(m.terms(), Some(Warm::Given(wt, wb)), &mut lp)?;
+                            known[i] = a.code;
+                            a.fit
+                        }
+                        _ => None,
+                    };
+                    if let Some(q) = fit {
+                        let b = if bic { q.bic(n) } else { q.aic() };
                         if best.is_none_or(|(bb, _)| b < bb) {
                             best = Some((b, q.estimate));
                         }
@@ -370,7 +424,7 @@ fn draw_parametric(fitted: &[f64], total: u64, rng: &mut ChaCha8Rng, out: &mut [
 
 /// Coefficients of every model of `BicAmong` on the data (their warm starts).
 fn warm_starts(table: &CaptureTable, est: &Estimator) -> Vec<(Vec<u32>, Vec<f64>)> {
-    let Estimator::BicAmong(models) = est else {
+    let (Estimator::BicAmong(models) | Estimator::AicAmong(models)) = est else {
         return Vec::new();
     };
     let mut f = Fitter::new(table.lists(), table.counts());
@@ -538,12 +592,14 @@ fn point_fit(table: &CaptureTable, est: &Estimator) -> Result<Vec<f64>> {
             .model
         }
         Estimator::AicStepwise(p) => crate::select::aic_stepwise(table, *p, false)?.model,
-        Estimator::BicAmong(ms) => {
+        Estimator::BicAmong(ms) | Estimator::AicAmong(ms) => {
+            let bic = matches!(est, Estimator::BicAmong(_));
             let mut best: Option<(f64, Model)> = None;
             for m in ms {
                 if let Ok(f) = crate::fit::fit(table, m, &crate::FitOptions::default()) {
-                    if best.as_ref().is_none_or(|(b, _)| f.bic < *b) {
-                        best = Some((f.bic, m.clone()));
+                    let v = if bic { f.bic } else { f.aic };
+                    if best.as_ref().is_none_or(|(b, _)| v < *b) {
+                        best = Some((v, m.clone()));
                     }
                 }
             }
@@ -595,5 +651,14 @@ mod tests {
         draw_nonparametric(&cells, 100, &mut rng, &mut out);
         assert_eq!(out.iter().sum::<u64>(), 100);
         assert_eq!(out[2], 0);
+    }
+}
+
+impl Bootstrap {
+    /// The quantile at `level` (as computed, within 1e-12).
+    pub fn quantile(&self, level: f64) -> Option<&Quantile> {
+        self.quantiles
+            .iter()
+            .find(|q| (q.level - level).abs() < 1e-12)
     }
 }

@@ -16,6 +16,10 @@ pub enum IntervalMethod {
     Wald,
     /// Profile likelihood (Rcapture `closedpCI.t`).
     Profile,
+    /// Bootstrap BCa (needs a bootstrap).
+    Bca,
+    /// Bootstrap percentile (needs a bootstrap).
+    Percentile,
 }
 
 impl std::str::FromStr for IntervalMethod {
@@ -24,10 +28,12 @@ impl std::str::FromStr for IntervalMethod {
         match s {
             "wald" => Ok(Self::Wald),
             "profile" => Ok(Self::Profile),
+            "bca" => Ok(Self::Bca),
+            "percentile" => Ok(Self::Percentile),
             _ => Err(Error::InvalidOption {
                 name: "interval",
                 value: s.into(),
-                problem: "expected wald or profile".into(),
+                problem: "expected wald, profile, bca or percentile".into(),
             }),
         }
     }
@@ -49,6 +55,12 @@ pub struct EstimateOptions {
     pub fit: FitOptions,
     /// Profile search: the upper limit is sought up to this multiple of `N̂` (default 3).
     pub profile_upper_factor: f64,
+    /// Bootstrap with re-selection in every replicate (default none).
+    pub bootstrap: Option<crate::bootstrap::BootstrapOptions>,
+    /// BIC/AIC selection in the bootstrap re-selects among the top `ntop` models of the
+    /// original ranking (default: MultipleSystemsEstimation's, see
+    /// [`crate::bootstrap::mse_default_ntop`]).
+    pub ntop: Option<usize>,
 }
 
 impl Default for EstimateOptions {
@@ -60,6 +72,8 @@ impl Default for EstimateOptions {
             level: 0.95,
             fit: FitOptions::default(),
             profile_upper_factor: 3.0,
+            bootstrap: None,
+            ntop: None,
         }
     }
 }
@@ -83,9 +97,11 @@ impl EstimateOptions {
         self
     }
 
-    /// The interval method in force: the one set, else profile for AIC-stepwise, else Wald.
+    /// The interval method in force: the one set, else BCa with a bootstrap, profile for
+    /// AIC-stepwise, else Wald.
     pub fn interval_method(&self) -> IntervalMethod {
         self.interval.unwrap_or(match self.select {
+            _ if self.bootstrap.is_some() => IntervalMethod::Bca,
             Some(s) if s.rule == crate::select::Rule::AicStepwise => IntervalMethod::Profile,
             _ => IntervalMethod::Wald,
         })
@@ -104,6 +120,17 @@ impl EstimateOptions {
     pub fn validate(&self) -> Result<()> {
         interval::check_level(self.level)?;
         self.fit.validate()?;
+        if matches!(
+            self.interval,
+            Some(IntervalMethod::Bca | IntervalMethod::Percentile)
+        ) && self.bootstrap.is_none()
+        {
+            return Err(Error::InvalidOption {
+                name: "interval",
+                value: format!("{:?}", self.interval_method()).to_lowercase(),
+                problem: "a bootstrap interval needs --bootstrap B (number of replicates)".into(),
+            });
+        }
         if !(self.profile_upper_factor > 1.0) {
             return Err(Error::InvalidOption {
                 name: "profile_upper_factor",
@@ -130,6 +157,8 @@ pub struct Estimate {
     pub interval: Interval,
     /// Profile details when the interval is a profile interval.
     pub profile: Option<Profile>,
+    /// The bootstrap, when one was run.
+    pub bootstrap: Option<crate::bootstrap::Bootstrap>,
 }
 
 /// Estimate the population size with a fixed model, or the model chosen by `opts.select`.
@@ -154,7 +183,55 @@ pub fn estimate(table: &CaptureTable, opts: &EstimateOptions) -> Result<Estimate
         Some(s) => crate::select::select(table, s)?.model,
         None => Model::parse(&opts.model, table.names())?,
     };
-    estimate_model(table, &model, opts)
+    estimate_model(table, &model, opts, None)
+}
+
+/// The bootstrap estimator matching the options: re-run the selection rule in every
+/// replicate, or refit the fixed `model`.
+///
+/// # Errors
+/// A model search that fails.
+pub fn estimator(
+    table: &CaptureTable,
+    model: &Model,
+    opts: &EstimateOptions,
+) -> Result<crate::bootstrap::Estimator> {
+    use crate::bootstrap::Estimator;
+    use crate::select::Rule;
+    let t = table.lists();
+    let Some(sel) = &opts.select else {
+        return Ok(Estimator::Fixed(model.clone()));
+    };
+    Ok(match sel.resolved(t) {
+        Rule::Stepwise => Estimator::Stepwise(sel.threshold.unwrap_or(0.02)),
+        Rule::AicStepwise => Estimator::AicStepwise(sel.threshold.unwrap_or(0.05)),
+        rule @ (Rule::Bic | Rule::Aic) => {
+            let criterion = if rule == Rule::Bic {
+                crate::search::Criterion::Bic
+            } else {
+                crate::search::Criterion::Aic
+            };
+            let r = crate::search::search(
+                table,
+                &crate::search::SearchOptions {
+                    max_order: Some(
+                        sel.max_order
+                            .unwrap_or_else(|| crate::select::mse_default_order(t)),
+                    ),
+                    criterion,
+                    top: opts.ntop.or_else(|| crate::bootstrap::mse_default_ntop(t)),
+                    ..Default::default()
+                },
+            )?;
+            let models = r.models.iter().map(|m| m.model(t)).collect();
+            if rule == Rule::Bic {
+                Estimator::BicAmong(models)
+            } else {
+                Estimator::AicAmong(models)
+            }
+        }
+        Rule::Auto => unreachable!("resolved"),
+    })
 }
 
 /// [`estimate`] with an already parsed model.
@@ -165,6 +242,7 @@ pub fn estimate_model(
     table: &CaptureTable,
     model: &Model,
     opts: &EstimateOptions,
+    progress: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Result<Estimate> {
     opts.validate()?;
     let existence = existence::check(table, model)?;
@@ -188,13 +266,75 @@ pub fn estimate_model(
             )?;
             (p.interval.clone(), Some(p))
         }
+        IntervalMethod::Bca | IntervalMethod::Percentile => (
+            Interval {
+                method: String::new(),
+                level: opts.level,
+                lower: None,
+                upper: None,
+                flags: Vec::new(),
+            },
+            None,
+        ),
     };
-    Ok(Estimate {
+    let mut est = Estimate {
         model: model.clone(),
         existence,
         estimate: fit.estimate,
         fit,
         interval,
         profile,
-    })
+        bootstrap: None,
+    };
+    if let Some(bopts) = &opts.bootstrap {
+        let estimator = estimator(table, model, opts)?;
+        let bopts = bopts.clone().with_interval_level(opts.level);
+        let b = crate::bootstrap::bootstrap(table, &estimator, &bopts, None, progress)?;
+        let method = opts.interval_method();
+        if matches!(method, IntervalMethod::Bca | IntervalMethod::Percentile) {
+            est.interval = bootstrap_interval(&b, opts.level, method == IntervalMethod::Bca);
+        }
+        est.bootstrap = Some(b);
+    }
+    Ok(est)
+}
+
+/// The BCa or percentile interval at `level` from a bootstrap, with flags for limits that are
+/// the smallest or largest replicate and for failed replicates.
+pub fn bootstrap_interval(b: &crate::bootstrap::Bootstrap, level: f64, bca: bool) -> Interval {
+    let mut flags = Vec::new();
+    let mut limit = |l: f64| -> Option<f64> {
+        let q = b.quantile(l)?;
+        if bca {
+            if q.at_extreme {
+                flags.push(format!(
+                    "the BCa limit at {l} is the {} bootstrap replicate (adjusted level {:.4}): more replicates or another method may be needed",
+                    if l < 0.5 { "smallest" } else { "largest" },
+                    q.adjusted_level
+                ));
+            }
+            q.bca
+        } else {
+            Some(q.percentile)
+        }
+    };
+    let lower = limit((1.0 - level) / 2.0);
+    let upper = limit((1.0 + level) / 2.0);
+    if b.failed > 0 {
+        flags.push(format!(
+            "{} of {} replicates have no estimate (the MLE does not exist for them); they are left out of the quantiles",
+            b.failed,
+            b.replicates.len()
+        ));
+    }
+    if bca && !b.acceleration.is_finite() {
+        flags.push("the acceleration is undefined (a jackknife estimate does not exist)".into());
+    }
+    Interval {
+        method: if bca { "bca" } else { "percentile" }.into(),
+        level,
+        lower,
+        upper,
+        flags,
+    }
 }

@@ -194,6 +194,7 @@ impl EstimateReport {
                 let mut iv = IntervalReport::from(&est.interval);
                 iv.profile_mle = est.profile.as_ref().map(|p| p.mle);
                 r.interval = Some(iv);
+                r.bootstrap = est.bootstrap.as_ref().map(bootstrap_json);
                 r.iterations = Some(f.iterations);
             }
             Err(e) => r.error = Some(e.to_string()),
@@ -256,6 +257,7 @@ impl CheckReport {
 pub fn run_estimate(
     table: &CaptureTable,
     opts: &crate::estimate::EstimateOptions,
+    progress: Option<&(dyn Fn(usize) + Sync)>,
 ) -> std::result::Result<(EstimateReport, Option<Error>), Error> {
     opts.validate()?;
     let (model, selection) = match &opts.select {
@@ -275,7 +277,7 @@ pub fn run_estimate(
         None => (Model::parse(&opts.model, table.names())?, None),
     };
     let existence = crate::existence::check(table, &model)?;
-    let outcome = crate::estimate::estimate_model(table, &model, opts);
+    let outcome = crate::estimate::estimate_model(table, &model, opts, progress);
     let mut report = EstimateReport::new(table, &model, &outcome, Some(&existence));
     report.selection = selection.map(|s| serde_json::to_value(&s).expect("serialisable"));
     Ok((report, outcome.err()))
@@ -360,4 +362,35 @@ impl ModelsReport {
             models,
         }
     }
+}
+
+/// The `bootstrap` object: `{replicates, failed, seed, kind, acceleration, z0, quantiles:
+/// {level → BCa value}, percentile: {level → value}, adjusted_levels, at_extreme, lp_solved}`.
+pub fn bootstrap_json(b: &crate::bootstrap::Bootstrap) -> Value {
+    let key = |l: f64| format!("{}", (l * 1e6).round() / 1e6);
+    let mut q = Map::new();
+    let mut pc = Map::new();
+    let mut adj = Map::new();
+    let mut ext = Map::new();
+    for x in &b.quantiles {
+        q.insert(key(x.level), x.bca.map_or(Value::Null, Value::from));
+        pc.insert(key(x.level), num(x.percentile));
+        adj.insert(key(x.level), num(x.adjusted_level));
+        ext.insert(key(x.level), Value::from(x.at_extreme));
+    }
+    serde_json::json!({
+        "replicates": b.replicates.len(),
+        "failed": b.failed,
+        "seed": b.seed,
+        "kind": b.kind,
+        "point": b.point,
+        "acceleration": num(b.acceleration),
+        "z0": num(b.z0),
+        "quantiles": q,
+        "percentile": pc,
+        "adjusted_levels": adj,
+        "at_extreme": ext,
+        "lp_solved": b.lp_solved,
+        "replicate_estimates": b.replicates,
+    })
 }

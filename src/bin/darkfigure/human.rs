@@ -83,6 +83,42 @@ pub fn estimate(r: &EstimateReport) {
             println!("  note: {f}");
         }
     }
+    if let Some(b) = &r.bootstrap {
+        println!(
+            "Bootstrap: {} replicates ({}, seed {}), {} without an estimate; acceleration {:.6}, z0 {:.6}",
+            b["replicates"],
+            b["kind"].as_str().unwrap_or(""),
+            b["seed"],
+            b["failed"],
+            b["acceleration"].as_f64().unwrap_or(f64::NAN),
+            b["z0"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
+    if let Some(sel) = &r.selection {
+        let added: Vec<&str> = sel["steps"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|s| s["accepted"].as_bool() == Some(true))
+                    .filter_map(|s| s["added"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        println!(
+            "Selection: {}{}{}",
+            sel["method"].as_str().unwrap_or(""),
+            sel["threshold"]
+                .as_f64()
+                .map_or(String::new(), |t| format!(" (threshold {t})")),
+            if added.is_empty() {
+                sel["models_examined"]
+                    .as_u64()
+                    .map_or(String::new(), |n| format!(", best of {n} models"))
+            } else {
+                format!(", pairs added in order: {}", added.join(", "))
+            }
+        );
+    }
 }
 
 pub fn check(r: &CheckReport) {

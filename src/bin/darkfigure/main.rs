@@ -113,15 +113,47 @@ struct EstimateArgs {
     /// as MultipleSystemsEstimation).
     #[arg(long)]
     max_order: Option<usize>,
-    /// Interval method: wald, profile (default: wald; profile with aic-stepwise).
+    /// Interval method: wald, profile, bca, percentile (default: bca with --bootstrap;
+    /// profile with aic-stepwise; else wald).
     #[arg(long)]
     interval: Option<IntervalMethod>,
     /// Coverage level of the interval.
     #[arg(long, default_value_t = 0.95)]
     level: f64,
+    #[command(flatten)]
+    boot: BootArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct BootArgs {
+    /// Bootstrap replicates B (re-running the selection rule in every replicate); the
+    /// interval then defaults to BCa.
+    #[arg(long, value_name = "B")]
+    bootstrap: Option<usize>,
+    /// Seed of the bootstrap streams (replicate b uses stream b); results are identical for
+    /// any --threads.
+    #[arg(long, default_value_t = 1234)]
+    seed: u64,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// nonparametric (multinomial over observed cells) or parametric (from the fitted model).
+    #[arg(long, default_value = "nonparametric")]
+    bootstrap_kind: darkfigure::bootstrap::Kind,
+    /// BIC/AIC bootstrap: re-select among the top N models of the original ranking
+    /// (default as MultipleSystemsEstimation: all for ≤ 3 lists, 20 for 4, 100 for ≥ 5).
+    #[arg(long, value_name = "N")]
+    ntop: Option<usize>,
+    /// Write every replicate's estimate to this CSV (columns replicate,estimate; empty when
+    /// no estimate exists).
+    #[arg(long, value_name = "FILE.csv")]
+    replicates_out: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -181,6 +213,44 @@ fn main() -> ExitCode {
     }
 }
 
+/// A progress bar on stderr when it is a terminal (and not --quiet).
+fn progress_bar(len: Option<usize>, quiet: bool, what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    let len = len?;
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{what} {{bar:40}} {{pos}}/{{len}} [{{elapsed}} < {{eta}}]"
+        ))
+        .expect("valid template"),
+    );
+    Some(bar)
+}
+
+/// Write `replicate,estimate` rows.
+fn write_replicates(path: &str, boot: &serde_json::Value) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        file: path.to_string(),
+        source,
+    };
+    let reps = boot["replicate_estimates"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut out = String::from("replicate,estimate\n");
+    for (i, v) in reps.iter().enumerate() {
+        out.push_str(&format!(
+            "{},{}\n",
+            i + 1,
+            v.as_f64().map(|x| format!("{x}")).unwrap_or_default()
+        ));
+    }
+    std::fs::write(path, out).map_err(io)
+}
+
 fn set_threads(n: Option<usize>) -> Result<(), Error> {
     if let Some(n) = n {
         if n == 0 {
@@ -209,6 +279,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Estimate(a) => {
             let table = a.input.load()?;
+            set_threads(a.boot.threads)?;
             let opts = EstimateOptions {
                 model: a.model.clone(),
                 select: a.select.map(|rule| darkfigure::select::SelectOptions {
@@ -219,9 +290,29 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 }),
                 interval: a.interval,
                 level: a.level,
+                bootstrap: a
+                    .boot
+                    .bootstrap
+                    .map(|b| darkfigure::bootstrap::BootstrapOptions {
+                        kind: a.boot.bootstrap_kind,
+                        ..darkfigure::bootstrap::BootstrapOptions::new(b, a.boot.seed)
+                    }),
+                ntop: a.boot.ntop,
                 ..EstimateOptions::default()
             };
-            let (report, failure) = run_estimate(&table, &opts)?;
+            let bar = progress_bar(a.boot.bootstrap, a.boot.quiet, "bootstrap");
+            let tick = |n: usize| {
+                if let Some(b) = &bar {
+                    b.set_position(n as u64);
+                }
+            };
+            let (report, failure) = run_estimate(&table, &opts, Some(&tick))?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            if let (Some(path), Some(boot)) = (&a.boot.replicates_out, &report.bootstrap) {
+                write_replicates(path, boot)?;
+            }
             if a.json {
                 print_json(&report);
             } else {
