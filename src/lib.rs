@@ -38,6 +38,7 @@ pub mod linalg;
 pub mod model;
 pub mod optimize;
 pub mod petersen;
+pub mod plot;
 pub mod report;
 pub mod search;
 pub mod select;
