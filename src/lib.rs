@@ -42,6 +42,8 @@ pub mod plot;
 pub mod report;
 pub mod search;
 pub mod select;
+pub mod sensitivity;
+pub mod summary;
 pub mod table;
 
 pub use error::{Error, Location, Result};

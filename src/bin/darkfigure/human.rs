@@ -165,3 +165,30 @@ pub fn models(r: &ModelsReport) {
         );
     }
 }
+
+pub fn summary(s: &darkfigure::summary::Summary) {
+    println!(
+        "{} cases observed; {} of {} possible capture histories observed; {} cases on one list only",
+        s.observed, s.histories_observed, s.histories_possible, s.seen_once
+    );
+    println!("\n{:<12} {:>8} {:>10}", "list", "cases", "only here");
+    for l in &s.lists {
+        println!("{:<12} {:>8} {:>10}", l.name, l.size, l.only_here);
+    }
+    println!("\nPairwise overlaps:");
+    for o in &s.overlaps {
+        println!("  {:<16} {:>6}", o.pair, o.cases);
+    }
+    println!(
+        "\nCases by number of lists: {}",
+        s.cases_by_number_of_lists
+            .iter()
+            .enumerate()
+            .map(|(k, c)| format!("{}: {c}", k + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for w in &s.warnings {
+        println!("warning: {w}");
+    }
+}

@@ -46,6 +46,14 @@ Exit status 3 when the check fails (code 1, 2 or 3)."
         after_help = "Example:\n  darkfigure models data/ukdat.csv --max-order 2 --top 10\n  darkfigure models data/ukdat_5.csv --by aic --json"
     )]
     Models(ModelsArgs),
+    /// Describe the lists: sizes, overlaps, pairs that never overlap, warnings.
+    #[command(after_help = "Example:\n  darkfigure summary data/neworl.csv")]
+    Summary(SummaryArgs),
+    /// The sensitivity table to publish: one row per method, with intervals.
+    #[command(
+        after_help = "Example:\n  darkfigure report data/ukdat.csv --bootstrap 1000 --seed 1 --markdown"
+    )]
+    Report(ReportArgs),
     /// Convert records or long-format lists into a frequency table (CSV on stdout or -o).
     #[command(
         after_help = "Example:\n  darkfigure convert sightings.csv --format long -o table.csv"
@@ -191,6 +199,42 @@ struct ModelsArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct SummaryArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Coverage level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    /// Add BCa rows from a bootstrap with B replicates (selection re-run in each).
+    #[arg(long, value_name = "B")]
+    bootstrap: Option<usize>,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 1234)]
+    seed: u64,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output as JSON.
+    #[arg(long, conflicts_with_all = ["csv", "markdown"])]
+    json: bool,
+    /// Output as CSV.
+    #[arg(long, conflicts_with = "markdown")]
+    csv: bool,
+    /// Output as a Markdown table.
+    #[arg(long)]
+    markdown: bool,
 }
 
 #[derive(Args)]
@@ -358,6 +402,38 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 human::models(&report);
             }
             Ok(0)
+        }
+        Command::Summary(a) => {
+            let table = a.input.load()?;
+            let s = darkfigure::summary::summarize(&table);
+            if a.json {
+                print_json(&s);
+            } else {
+                human::summary(&s);
+            }
+            Ok(0)
+        }
+        Command::Report(a) => {
+            let table = a.input.load()?;
+            set_threads(a.threads)?;
+            let boot = a
+                .bootstrap
+                .map(|b| darkfigure::bootstrap::BootstrapOptions::new(b, a.seed));
+            let r = darkfigure::sensitivity::sensitivity(&table, a.level, boot.as_ref())?;
+            if a.json {
+                print_json(&r);
+            } else if a.csv {
+                print!("{}", r.to_csv());
+            } else if a.markdown {
+                print!("{}", r.to_markdown());
+            } else {
+                print!("{}", r.to_text());
+            }
+            Ok(if r.rows.iter().any(|r| r.estimate.is_some()) {
+                0
+            } else {
+                3
+            })
         }
         Command::Convert(a) => {
             let table = a.input.load()?;
