@@ -308,7 +308,7 @@ pub fn bootstrap_interval(b: &crate::bootstrap::Bootstrap, level: f64, bca: bool
         if bca {
             if q.at_extreme {
                 flags.push(format!(
-                    "the BCa limit at {l} is the {} bootstrap replicate (adjusted level {:.4}): more replicates or another method may be needed",
+                    "the BCa limit at level {l:.3} is the {} bootstrap replicate (adjusted level {:.4}): more replicates or another method may be needed",
                     if l < 0.5 { "smallest" } else { "largest" },
                     q.adjusted_level
                 ));

@@ -352,8 +352,6 @@ pub fn ranking_svg(
     };
     let (x0, x1) = range(&mut pts.iter().map(|p| p.0));
     let (y0, y1) = range(&mut pts.iter().map(|p| p.1));
-    // Room at the right for the best model's label, which starts at its point.
-    let x1 = x1 + 0.25 * (x1 - x0);
     let label = best.model(table.lists()).label(table.names());
 
     let (w, h) = (900u32, 600u32);
@@ -399,15 +397,15 @@ pub fn ranking_svg(
                     Circle::new(bp, 11, POINT.stroke_width(2)),
                 ])
                 .map_err(draw_err)?;
-            chart
-                .draw_series([Text::new(
-                    format!("best: {label}"),
-                    bp,
-                    text_style(16.0, &POINT, HPos::Left, VPos::Bottom),
-                )])
-                .map_err(draw_err)?
-                // Shift the label off the marker.
-                ;
+            // Label beside the marker (the best model has the smallest criterion, so it is
+            // the leftmost point and the label runs into the plot).
+            let (px, py) = chart.backend_coord(&bp);
+            root.draw(&Text::new(
+                format!("best: {label}"),
+                (px + 14, py - 10),
+                text_style(16.0, &POINT, HPos::Left, VPos::Bottom),
+            ))
+            .map_err(draw_err)?;
         }
         let by = 14;
         footer
