@@ -191,6 +191,7 @@ pub struct Workspace {
     zeta: Vec<f64>,
     eta: Vec<f64>,
     ymarg: Vec<f64>,
+    ylny: Vec<f64>,
     kept: Vec<bool>,
     info: Vec<f64>,
     rhs: Vec<f64>,
@@ -208,6 +209,7 @@ impl Workspace {
             zeta: vec![0.0; n],
             eta: vec![0.0; n],
             ymarg: vec![0.0; n],
+            ylny: vec![0.0; n],
             kept: vec![false; n],
             info: Vec::new(),
             rhs: Vec::new(),
@@ -229,6 +231,22 @@ impl Workspace {
     /// Cholesky factor of the information of the last IRLS step (`p × p`).
     pub(crate) fn info_factor(&self, p: usize) -> &[f64] {
         &self.info[..p * p]
+    }
+
+    /// Deviance and `Σ (y log μ − μ)` over kept non-dark cells of the last fit, from the
+    /// stored linear predictor (no logarithms).
+    pub(crate) fn deviance_and_loglik(&self, y: &[f64]) -> (f64, f64) {
+        let log_eps = f64::EPSILON.ln();
+        let (mut d, mut l) = (0.0, 0.0);
+        for h in 1..y.len() {
+            if self.kept[h] {
+                let lm = self.eta[h].max(log_eps);
+                let m = self.mu[h];
+                d += self.ylny[h] - y[h] * lm - y[h] + m;
+                l += y[h] * lm - m;
+            }
+        }
+        (2.0 * d, l)
     }
 
     /// Set which cells enter the fit (`kept[0]`: the dark cell).
@@ -310,9 +328,14 @@ pub(crate) fn newton(
     ws.rhs.resize(p, 0.0);
     ws.beta.resize(p, 0.0);
     ws.beta_new.resize(p, 0.0);
-    // Margins of y over kept cells.
+    // Margins of y over kept cells, and y log y.
     for h in 0..n {
         ws.ymarg[h] = if ws.kept[h] { y[h] } else { 0.0 };
+        ws.ylny[h] = if ws.kept[h] && y[h] > 0.0 {
+            y[h] * y[h].ln()
+        } else {
+            0.0
+        };
     }
     superset_sums(&mut ws.ymarg, t);
 
@@ -422,6 +445,9 @@ pub(crate) fn newton(
 }
 
 /// `η = Xβ`, `μ = max(exp η, ε)` on kept cells (R's log-link floor); returns the deviance.
+///
+/// The deviance `2 Σ [y log y − y log μ − (y − μ)]` uses `log μ = max(η, log ε)` and the
+/// `y log y` terms precomputed in `ws.ylny`, so no logarithm is taken per iteration.
 fn predict(ws: &mut Workspace, y: &[f64], terms: &[u32]) -> f64 {
     let t = ws.t;
     ws.eta.iter_mut().for_each(|e| *e = 0.0);
@@ -429,34 +455,19 @@ fn predict(ws: &mut Workspace, y: &[f64], terms: &[u32]) -> f64 {
         ws.eta[s as usize] = ws.beta[a];
     }
     subset_sums(&mut ws.eta, t);
+    let log_eps = f64::EPSILON.ln();
+    let mut d = 0.0;
     for h in 0..ws.mu.len() {
-        ws.mu[h] = if ws.kept[h] {
-            ws.eta[h].exp().max(f64::EPSILON)
+        if ws.kept[h] {
+            let lm = ws.eta[h].max(log_eps);
+            let m = lm.exp();
+            ws.mu[h] = m;
+            d += ws.ylny[h] - y[h] * lm - y[h] + m;
         } else {
-            0.0
-        };
-    }
-    deviance(y, &ws.mu, &ws.kept)
-}
-
-/// Deviance and `Σ (y log μ − μ)` (the log-likelihood without `−log y!`) over kept cells
-/// other than the dark cell.
-pub(crate) fn deviance_and_loglik(y: &[f64], mu: &[f64], kept: &[bool]) -> (f64, f64) {
-    let (mut d, mut l) = (0.0, 0.0);
-    for h in 1..y.len() {
-        if kept[h] {
-            let (yy, m) = (y[h], mu[h]);
-            if yy > 0.0 {
-                let lm = m.ln();
-                d += yy * (yy.ln() - lm) - (yy - m);
-                l += yy * lm - m;
-            } else {
-                d += m;
-                l -= m;
-            }
+            ws.mu[h] = 0.0;
         }
     }
-    (2.0 * d, l)
+    2.0 * d
 }
 
 /// Poisson deviance over kept cells.

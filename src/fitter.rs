@@ -20,7 +20,7 @@
 
 use crate::error::{Error, Result};
 use crate::existence::{check_counts_uncertified, Existence};
-use crate::fit::{deviance_and_loglik, infinite_terms, mark_kept, newton, Start, Workspace};
+use crate::fit::{infinite_terms, mark_kept, newton, Start, Workspace};
 use crate::table::superset_sums;
 
 /// Newton steps (largest |Δθ|) below this certify a stationary point at finite θ.
@@ -225,7 +225,7 @@ impl Fitter {
             self.max_iterations,
             0.0,
         )?;
-        let (dev, ll) = deviance_and_loglik(&self.y, self.ws.mu_slice(), &self.kept);
+        let (dev, ll) = self.ws.deviance_and_loglik(&self.y);
         Ok(Quick {
             estimate: self.n_obs + self.ws.beta_slice()[0].exp(),
             deviance: dev,
