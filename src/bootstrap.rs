@@ -150,7 +150,8 @@ pub struct Quantile {
     pub bca: Option<f64>,
     /// Percentile limit (type-8 quantile at α).
     pub percentile: f64,
-    /// The BCa limit is the smallest or largest replicate.
+    /// The BCa limit is set by the smallest or largest replicate (its type-8 position is
+    /// below 2 or above B − 1): the interval end is as far as the bootstrap reaches.
     pub at_extreme: bool,
 }
 
@@ -237,12 +238,16 @@ pub fn bca_quantiles(reps: &[f64], point: f64, a: f64, levels: &[f64]) -> (f64, 
             let za = qnorm(alpha);
             let adj = pnorm(z0 + (z0 + za) / (1.0 - a * (z0 + za)));
             let bca = quantile_type8(&sorted, adj);
+            // Type-8 position h = 1/3 + p (n + 1/3): the limit is set by the smallest or
+            // largest replicate when h < 2 or h > n − 1 (or it equals one of them).
+            let n = sorted.len() as f64;
+            let h = 1.0 / 3.0 + adj * (n + 1.0 / 3.0);
             Quantile {
                 level: alpha,
                 adjusted_level: adj,
                 bca: bca.is_finite().then_some(bca),
                 percentile: quantile_type8(&sorted, alpha),
-                at_extreme: bca == min || bca == max,
+                at_extreme: bca.is_finite() && (h < 2.0 || h > n - 1.0 || bca == min || bca == max),
             }
         })
         .collect();
