@@ -18,6 +18,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 const BINS: usize = 40;
 /// Most capture histories shown by [`upset_svg`].
 const MAX_HISTORIES: usize = 30;
+/// The histogram range of [`bootstrap_svg`] ends at most this many interquartile ranges
+/// beyond the quartiles.
+const FENCE: f64 = 6.0;
 
 const FONT: &str = "sans-serif";
 const BAR: RGBColor = RGBColor(158, 184, 214);
@@ -113,8 +116,9 @@ fn legend_line(
 /// Histogram of the bootstrap replicate estimates with the point estimate and an interval.
 ///
 /// The histogram has 40 bins over the 0.5 %–99.5 % type-8 quantiles of the finite replicates
-/// (widened to include the point estimate and the interval limits), so that a few extreme
-/// replicates do not squash the plot; the footer says how many replicates lie outside that
+/// (capped at 6 interquartile ranges beyond the quartiles, since with a few hundred replicates
+/// those quantiles interpolate towards the most extreme one, then widened to include the point
+/// estimate and the interval limits), so that a few extreme replicates do not squash the plot; the footer says how many replicates lie outside that
 /// range and how many failed (no estimate). The point estimate is a solid red line, the
 /// interval limits dashed blue lines, both named in the legend below the chart.
 ///
@@ -142,8 +146,17 @@ pub fn bootstrap_svg(b: &Bootstrap, interval: Option<&Interval>, title: &str) ->
     let limits: Vec<f64> = interval
         .map(|i| [i.lower, i.upper].into_iter().flatten().collect())
         .unwrap_or_default();
+    // With a few hundred replicates the 0.5 % / 99.5 % quantiles interpolate towards the most
+    // extreme replicate, so they are also capped at FENCE interquartile ranges beyond the
+    // quartiles.
+    let (q1, q3) = (quantile_type8(&finite, 0.25), quantile_type8(&finite, 0.75));
+    let iqr = q3 - q1;
     let mut lo = quantile_type8(&finite, 0.005);
     let mut hi = quantile_type8(&finite, 0.995);
+    if iqr > 0.0 {
+        lo = lo.max(q1 - FENCE * iqr);
+        hi = hi.min(q3 + FENCE * iqr);
+    }
     for &x in limits.iter().chain(std::iter::once(&b.point)) {
         if x.is_finite() {
             lo = lo.min(x);
@@ -181,7 +194,7 @@ pub fn bootstrap_svg(b: &Bootstrap, interval: Option<&Interval>, title: &str) ->
             .titled(title, (FONT, 24).into_font().color(&BLACK))
             .map_err(draw_err)?;
         let body_h = body.dim_in_pixel().1 as i32;
-        let (chart_area, footer) = body.split_vertically(body_h - 78);
+        let (chart_area, footer) = body.split_vertically(body_h - 84);
 
         let mut chart = ChartBuilder::on(&chart_area)
             .margin_left(15)
@@ -194,7 +207,8 @@ pub fn bootstrap_svg(b: &Bootstrap, interval: Option<&Interval>, title: &str) ->
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(RGBColor(240, 240, 240))
+            .max_light_lines(1)
             .x_desc("population size N")
             .y_desc("bootstrap replicates")
             .x_label_formatter(&|v| fmt_n(*v))
@@ -273,14 +287,14 @@ pub fn bootstrap_svg(b: &Bootstrap, interval: Option<&Interval>, title: &str) ->
             )?;
         }
         let mut note = format!("{} replicates", b.replicates.len());
-        if b.replicates.len() == finite.len() {
+        if failed == 0 {
             note.push_str(", all with an estimate");
         } else {
             note.push_str(&format!("; {failed} failed (no estimate)"));
         }
         if below + above > 0 {
             note.push_str(&format!(
-                "; {} outside the plotted range ({below} below {}, {above} above {}) not shown",
+                "; {} outside the plotted range not shown ({below} below {}, {above} above {})",
                 below + above,
                 fmt_n(lo),
                 fmt_n(hi)
@@ -288,17 +302,20 @@ pub fn bootstrap_svg(b: &Bootstrap, interval: Option<&Interval>, title: &str) ->
         } else {
             note.push_str("; all shown");
         }
-        note.push_str(&format!(
-            ". Bins of width {} over the 0.5%\u{2013}99.5% quantiles.",
+        let range_note = format!(
+            "{BINS} bins of width {} between the 0.5% and 99.5% replicate quantiles \
+             (at most {FENCE} IQR beyond the quartiles)",
             fmt_n(width)
-        ));
-        footer
-            .draw(&Text::new(
-                note,
-                (x0, 44),
-                text_style(15.0, &NOTE, HPos::Left, VPos::Center),
-            ))
-            .map_err(draw_err)?;
+        );
+        for (line, y) in [(note, 40), (range_note, 62)] {
+            footer
+                .draw(&Text::new(
+                    line,
+                    (x0, y),
+                    text_style(15.0, &NOTE, HPos::Left, VPos::Center),
+                ))
+                .map_err(draw_err)?;
+        }
         root.present().map_err(draw_err)?;
     }
     Ok(svg)
@@ -374,7 +391,8 @@ pub fn ranking_svg(
             .map_err(draw_err)?;
         chart
             .configure_mesh()
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(RGBColor(240, 240, 240))
+            .max_light_lines(1)
             .x_desc(crit)
             .y_desc("estimated population N")
             .y_label_formatter(&|v| fmt_n(*v))
@@ -430,8 +448,8 @@ pub fn ranking_svg(
                 format!(
                     "models ranked 2\u{2013}{} of {} examined ({} excluded: no MLE or not identifiable)",
                     models.len(),
-                    r.examined,
-                    r.excluded
+                    fmt_n(r.examined as f64),
+                    fmt_n(r.excluded as f64)
                 ),
                 (110, by + 26),
                 text_style(16.0, &BLACK, HPos::Left, VPos::Center),
@@ -453,7 +471,7 @@ pub fn upset_svg(table: &CaptureTable, title: &str) -> Result<String> {
     let names = table.names();
     let mut cells = table.observed_cells();
     // Stable: ties keep the canonical order.
-    cells.sort_by(|&a, &b| table.count(b).cmp(&table.count(a)));
+    cells.sort_by_key(|&h| std::cmp::Reverse(table.count(h)));
     let total = cells.len();
     cells.truncate(MAX_HISTORIES);
     let k = cells.len().max(1);
@@ -479,7 +497,7 @@ pub fn upset_svg(table: &CaptureTable, title: &str) -> Result<String> {
     let row_h = 26;
     let title_h = 44;
     let panel_h = 300;
-    let h = title_h + panel_h + 10 + t as i32 * row_h + 80;
+    let h = title_h + panel_h + 10 + t as i32 * row_h + 66;
 
     let mut svg = String::new();
     {
@@ -507,7 +525,8 @@ pub fn upset_svg(table: &CaptureTable, title: &str) -> Result<String> {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(RGBColor(240, 240, 240))
+            .max_light_lines(1)
             .y_desc("cases")
             .axis_desc_style((FONT, 18))
             .label_style((FONT, 15))

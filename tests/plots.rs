@@ -241,6 +241,7 @@ fn bootstrap_plot_clips_extremes_and_counts_failures() {
     b2.replicates[1] = None;
     b2.replicates[2] = Some(f64::NAN);
     let svg = bootstrap_svg(&b2, None, "clipped").unwrap();
+    save("bootstrap_clipped.svg", &svg);
     let texts = check_xml(&svg);
     assert!(has_text(&texts, "2 failed (no estimate)"), "{texts:?}");
     assert!(has_text(&texts, "outside the plotted range"), "{texts:?}");
@@ -274,6 +275,20 @@ fn ranking_plot() {
         assert!(has_text(&texts, needle), "missing {needle:?} in {texts:?}");
     }
     assert!(ranking_svg(&r, &uk, 0, "empty").is_err());
+    // AIC ranking: the axis says so.
+    let r_aic = search(
+        &uk,
+        &SearchOptions {
+            criterion: darkfigure::search::Criterion::Aic,
+            ..opts
+        },
+    )
+    .unwrap();
+    let svg = ranking_svg(&r_aic, &uk, 10, "AIC").unwrap();
+    save("ranking_aic.svg", &svg);
+    let texts = check_xml(&svg);
+    assert!(texts.iter().any(|t| t == "AIC"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t == "BIC"), "{texts:?}");
     // top larger than the ranking is fine.
     check_xml(&ranking_svg(&r, &uk, 1000, "all").unwrap());
 }
@@ -312,6 +327,25 @@ fn upset_plot() {
         .max()
         .unwrap();
     assert!(texts.iter().any(|t| *t == max.to_string()));
+    // More than 30 histories: only the 30 largest, said so.
+    for (name, t) in [
+        ("neworl.svg", datasets::new_orleans()),
+        ("hare.svg", datasets::rcapture_hare()),
+    ] {
+        let svg = upset_svg(&t, name).unwrap();
+        save(name, &svg);
+        let texts = check_xml(&svg);
+        let cells = t.observed_cells().len();
+        if cells > 30 {
+            assert!(
+                has_text(&texts, &format!("the 30 largest of {cells}")),
+                "{texts:?}"
+            );
+        }
+        for n in t.names() {
+            assert!(texts.iter().any(|x| x == n), "{n}");
+        }
+    }
     // A 3-list table (all histories shown).
     let k = datasets::korea();
     let texts = check_xml(&upset_svg(&k, "Korea").unwrap());
