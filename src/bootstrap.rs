@@ -181,6 +181,15 @@ pub struct Bootstrap {
     pub lp_solved: usize,
 }
 
+impl Bootstrap {
+    /// The quantile at `level` (as computed, within 1e-12).
+    pub fn quantile(&self, level: f64) -> Option<&Quantile> {
+        self.quantiles
+            .iter()
+            .find(|q| (q.level - level).abs() < 1e-12)
+    }
+}
+
 /// R's `quantile(x, p, type = 8)` of sorted finite data (median-unbiased;
 /// `h = (n + 1/3) p + 1/3`, linear between order statistics, clamped to the range).
 pub fn quantile_type8(sorted: &[f64], p: f64) -> f64 {
@@ -440,7 +449,7 @@ fn warm_starts(table: &CaptureTable, est: &Estimator) -> Vec<(Vec<u32>, Vec<f64>
                 let (t, b) = f.coefficients();
                 (t.to_vec(), b.to_vec())
             }
-            Err(()) => (Vec::new(), Vec::new()),
+            Err(_) => (Vec::new(), Vec::new()),
         })
         .collect()
 }
@@ -656,14 +665,5 @@ mod tests {
         draw_nonparametric(&cells, 100, &mut rng, &mut out);
         assert_eq!(out.iter().sum::<u64>(), 100);
         assert_eq!(out[2], 0);
-    }
-}
-
-impl Bootstrap {
-    /// The quantile at `level` (as computed, within 1e-12).
-    pub fn quantile(&self, level: f64) -> Option<&Quantile> {
-        self.quantiles
-            .iter()
-            .find(|q| (q.level - level).abs() < 1e-12)
     }
 }

@@ -1,7 +1,7 @@
 //! The public MSE datasets bundled in `data/` (descriptions in `data/SOURCES*.md`).
 //!
 //! Each function parses the embedded CSV, which is known to be valid, so it returns the table
-//! directly. [`all`] lists every dataset with its description.
+//! directly. [`ALL`] lists every dataset with its description.
 
 use crate::io::{parse_table, Format};
 use crate::table::CaptureTable;

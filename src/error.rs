@@ -69,8 +69,8 @@ pub enum Error {
         /// How to fix it.
         fix: String,
     },
-    /// A file could not be read.
-    #[error("{file}: cannot read: {source}")]
+    /// A file could not be read or written.
+    #[error("{file}: {source}")]
     Io {
         /// The file.
         file: String,

@@ -28,6 +28,19 @@ pub const CERTIFICATE_STEP: f64 = 1e-7;
 /// Newton iterations allowed to reach [`CERTIFICATE_STEP`] after R's stopping rule.
 pub const CERTIFICATE_ITERATIONS: usize = 12;
 
+/// The information matrix of a fit was numerically singular (the model is not identifiable,
+/// or fitted means collapse towards 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SingularInformation;
+
+impl std::fmt::Display for SingularInformation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the information matrix is numerically singular")
+    }
+}
+
+impl std::error::Error for SingularInformation {}
+
 /// Where a fit starts.
 #[derive(Debug, Clone, Copy)]
 pub enum Warm<'a> {
@@ -192,8 +205,15 @@ impl Fitter {
     }
 
     /// Fit the model with `terms` (sorted, intercept first), warm-started (missing terms
-    /// start at 0) or from R's start (`None`). `Err(())` if the information is singular.
-    pub fn fit(&mut self, terms: &[u32], warm: Option<Warm<'_>>) -> std::result::Result<Quick, ()> {
+    /// start at 0) or from R's start (`None`).
+    ///
+    /// # Errors
+    /// [`SingularInformation`] if the information matrix is numerically singular.
+    pub fn fit(
+        &mut self,
+        terms: &[u32],
+        warm: Option<Warm<'_>>,
+    ) -> std::result::Result<Quick, SingularInformation> {
         self.inf = infinite_terms(&self.margins, terms);
         self.finite.clear();
         let inf = &self.inf;
@@ -224,7 +244,8 @@ impl Fitter {
             self.tolerance,
             self.max_iterations,
             0.0,
-        )?;
+        )
+        .map_err(|()| SingularInformation)?;
         let (dev, ll) = self.ws.deviance_and_loglik(&self.y);
         Ok(Quick {
             estimate: self.n_obs + self.ws.beta_slice()[0].exp(),
@@ -310,7 +331,7 @@ impl Fitter {
             return self.assess_fast(terms, warm, lp_cache);
         }
         match self.fit(terms, warm) {
-            Err(()) => Ok(Assessed {
+            Err(SingularInformation) => Ok(Assessed {
                 code: lp_cache(self, terms)?,
                 fit: None,
                 full_check: true,
@@ -361,7 +382,7 @@ impl Fitter {
         lp_cache: &mut dyn FnMut(&Self, &[u32]) -> Result<u8>,
     ) -> Result<Assessed> {
         let q = match self.fit(terms, warm) {
-            Err(()) => {
+            Err(SingularInformation) => {
                 // Singular information. If the design itself is rank deficient the model is
                 // not identifiable (code 2; the existence bit is not evaluated). Otherwise the
                 // information is numerically singular at an identifiable design: fitted means

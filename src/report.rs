@@ -118,6 +118,9 @@ pub struct EstimateReport {
     /// Bootstrap details (when a bootstrap interval was computed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<Value>,
+    /// The full estimate behind the report (not serialised), e.g. for plotting.
+    #[serde(skip)]
+    pub detail: Option<Box<Estimate>>,
 }
 
 fn finite(x: f64) -> Option<f64> {
@@ -169,6 +172,7 @@ impl EstimateReport {
             error: None,
             selection: None,
             bootstrap: None,
+            detail: None,
         };
         if let Some(e) = existence {
             r.existence = e.into();
@@ -195,6 +199,7 @@ impl EstimateReport {
                 iv.profile_mle = est.profile.as_ref().map(|p| p.mle);
                 r.interval = Some(iv);
                 r.bootstrap = est.bootstrap.as_ref().map(bootstrap_json);
+                r.detail = Some(Box::new(est.clone()));
                 r.iterations = Some(f.iterations);
             }
             Err(e) => r.error = Some(e.to_string()),

@@ -1,5 +1,17 @@
 //! Human-readable rendering of the library's reports.
 
+use std::fmt::Write as _;
+
+/// `writeln!` into the output string (writing to a `String` cannot fail).
+macro_rules! wln {
+    ($o:expr) => {{
+        let _ = writeln!($o);
+    }};
+    ($o:expr, $($t:tt)*) => {{
+        let _ = writeln!($o, $($t)*);
+    }};
+}
+
 use darkfigure::report::{CheckReport, EstimateReport, ModelsReport};
 
 /// Format a population number: integers with thousands separators, one decimal.
@@ -33,46 +45,50 @@ fn existence_line(code: u8) -> &'static str {
     }
 }
 
-pub fn estimate(r: &EstimateReport) {
-    println!("Lists ({}): {}", r.lists.len(), r.lists.join(", "));
-    println!("Observed cases: {}", r.observed);
+pub fn estimate(o: &mut String, r: &EstimateReport) {
+    wln!(o, "Lists ({}): {}", r.lists.len(), r.lists.join(", "));
+    wln!(o, "Observed cases: {}", r.observed);
     match &r.model {
-        Some(m) => println!("Model: {m}  ({})", r.model_names),
-        None => println!("Model: {}", r.model_names),
+        Some(m) => wln!(o, "Model: {m}  ({})", r.model_names),
+        None => wln!(o, "Model: {}", r.model_names),
     }
-    println!("Existence: {}", existence_line(r.existence.code));
+    wln!(o, "Existence: {}", existence_line(r.existence.code));
     if !r.infinite_terms.is_empty() {
-        println!(
+        wln!(
+            o,
             "Terms fixed at -inf (no case on those lists together): {}",
             r.infinite_terms.join(", ")
         );
     }
     if let Some(e) = &r.error {
-        println!("\nNo estimate: {e}");
+        wln!(o, "\nNo estimate: {e}");
         return;
     }
-    println!("\nCoefficients:");
+    wln!(o, "\nCoefficients:");
     for (name, v) in &r.coefficients {
         let se = r.standard_errors.get(name).and_then(|v| v.as_f64());
         match v.as_f64() {
-            Some(x) => println!(
+            Some(x) => wln!(
+                o,
                 "  {name:<16} {x:>12.6}  (se {})",
                 se.map_or("-".into(), |s| format!("{s:.6}"))
             ),
-            None => println!("  {name:<16} {:>12}", "-inf"),
+            None => wln!(o, "  {name:<16} {:>12}", "-inf"),
         }
     }
-    println!(
+    wln!(
+        o,
         "\nDeviance {:.4} on {} df;  AIC {:.4};  BIC {:.4}",
         r.deviance.unwrap_or(f64::NAN),
         r.df.unwrap_or(0),
         r.aic.unwrap_or(f64::NAN),
         r.bic.unwrap_or(f64::NAN)
     );
-    println!("Dark figure (unobserved): {}", opt(r.dark_figure));
-    println!("Estimated population N:   {}", opt(r.estimate));
+    wln!(o, "Dark figure (unobserved): {}", opt(r.dark_figure));
+    wln!(o, "Estimated population N:   {}", opt(r.estimate));
     if let Some(iv) = &r.interval {
-        println!(
+        wln!(
+            o,
             "{:.0}% {} interval:  {} to {}",
             iv.level * 100.0,
             iv.method,
@@ -80,11 +96,11 @@ pub fn estimate(r: &EstimateReport) {
             iv.upper.map_or("(not found)".into(), big)
         );
         for f in &iv.flags {
-            println!("  note: {f}");
+            wln!(o, "  note: {f}");
         }
     }
     if let Some(b) = &r.bootstrap {
-        println!(
+        wln!(o, 
             "Bootstrap: {} replicates ({}, seed {}), {} without an estimate; acceleration {:.6}, z0 {:.6}",
             b["replicates"],
             b["kind"].as_str().unwrap_or(""),
@@ -104,7 +120,8 @@ pub fn estimate(r: &EstimateReport) {
                     .collect()
             })
             .unwrap_or_default();
-        println!(
+        wln!(
+            o,
             "Selection: {}{}{}",
             sel["method"].as_str().unwrap_or(""),
             sel["threshold"]
@@ -121,25 +138,32 @@ pub fn estimate(r: &EstimateReport) {
     }
 }
 
-pub fn check(r: &CheckReport) {
+pub fn check(o: &mut String, r: &CheckReport) {
     match &r.model {
-        Some(m) => println!("Model: {m}  ({})", r.model_names),
-        None => println!("Model: {}", r.model_names),
+        Some(m) => wln!(o, "Model: {m}  ({})", r.model_names),
+        None => wln!(o, "Model: {}", r.model_names),
     }
-    println!("Existence: {}", existence_line(r.existence.code));
-    println!(
+    wln!(o, "Existence: {}", existence_line(r.existence.code));
+    wln!(
+        o,
         "  finite MLE: {};  identifiable: {} (rank {} of {} parameters)",
-        r.existence.finite, r.existence.identifiable, r.existence.rank, r.existence.parameters
+        r.existence.finite,
+        r.existence.identifiable,
+        r.existence.rank,
+        r.existence.parameters
     );
     if !r.infinite_terms.is_empty() {
-        println!("  terms fixed at -inf: {}", r.infinite_terms.join(", "));
+        wln!(o, "  terms fixed at -inf: {}", r.infinite_terms.join(", "));
     }
 }
 
-pub fn models(r: &ModelsReport) {
-    println!(
+pub fn models(o: &mut String, r: &ModelsReport) {
+    wln!(
+        o,
         "{} models examined, {} excluded (MLE does not exist or not identifiable); ranked by {:?}",
-        r.count, r.excluded, r.criterion
+        r.count,
+        r.excluded,
+        r.criterion
     );
     let w = r
         .models
@@ -148,12 +172,20 @@ pub fn models(r: &ModelsReport) {
         .max()
         .unwrap_or(5)
         .max(5);
-    println!(
+    wln!(
+        o,
         "{:>4}  {:<w$}  {:>10}  {:>4}  {:>10}  {:>10}  {:>12}",
-        "rank", "model", "deviance", "df", "AIC", "BIC", "estimate"
+        "rank",
+        "model",
+        "deviance",
+        "df",
+        "AIC",
+        "BIC",
+        "estimate"
     );
     for (i, m) in r.models.iter().enumerate() {
-        println!(
+        wln!(
+            o,
             "{:>4}  {:<w$}  {:>10.3}  {:>4}  {:>10.3}  {:>10.3}  {:>12}",
             i + 1,
             m.model,
@@ -166,20 +198,21 @@ pub fn models(r: &ModelsReport) {
     }
 }
 
-pub fn summary(s: &darkfigure::summary::Summary) {
-    println!(
+pub fn summary(o: &mut String, s: &darkfigure::summary::Summary) {
+    wln!(o, 
         "{} cases observed; {} of {} possible capture histories observed; {} cases on one list only",
         s.observed, s.histories_observed, s.histories_possible, s.seen_once
     );
-    println!("\n{:<12} {:>8} {:>10}", "list", "cases", "only here");
+    wln!(o, "\n{:<12} {:>8} {:>10}", "list", "cases", "only here");
     for l in &s.lists {
-        println!("{:<12} {:>8} {:>10}", l.name, l.size, l.only_here);
+        wln!(o, "{:<12} {:>8} {:>10}", l.name, l.size, l.only_here);
     }
-    println!("\nPairwise overlaps:");
-    for o in &s.overlaps {
-        println!("  {:<16} {:>6}", o.pair, o.cases);
+    wln!(o, "\nPairwise overlaps:");
+    for ov in &s.overlaps {
+        wln!(o, "  {:<16} {:>6}", ov.pair, ov.cases);
     }
-    println!(
+    wln!(
+        o,
         "\nCases by number of lists: {}",
         s.cases_by_number_of_lists
             .iter()
@@ -189,6 +222,6 @@ pub fn summary(s: &darkfigure::summary::Summary) {
             .join(", ")
     );
     for w in &s.warnings {
-        println!("warning: {w}");
+        wln!(o, "warning: {w}");
     }
 }

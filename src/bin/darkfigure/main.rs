@@ -130,6 +130,10 @@ struct EstimateArgs {
     level: f64,
     #[command(flatten)]
     boot: BootArgs,
+    /// Write an SVG of the bootstrap distribution with the point estimate and the interval
+    /// (needs --bootstrap).
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -196,6 +200,9 @@ struct ModelsArgs {
     /// Threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Write an SVG of BIC (or AIC) against the estimate for the top models.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -205,6 +212,9 @@ struct ModelsArgs {
 struct SummaryArgs {
     #[command(flatten)]
     input: Input,
+    /// Write an UpSet-style SVG of the list overlaps.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -274,6 +284,13 @@ fn progress_bar(len: Option<usize>, quiet: bool, what: &str) -> Option<indicatif
     Some(bar)
 }
 
+fn write_svg(path: &str, svg: String) -> Result<(), Error> {
+    std::fs::write(path, svg).map_err(|source| Error::Io {
+        file: path.to_string(),
+        source,
+    })
+}
+
 /// Write `replicate,estimate` rows.
 fn write_replicates(path: &str, boot: &serde_json::Value) -> Result<(), Error> {
     let io = |source| Error::Io {
@@ -313,10 +330,22 @@ fn set_threads(n: Option<usize>) -> Result<(), Error> {
 }
 
 fn print_json<T: serde::Serialize>(v: &T) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).expect("reports serialise")
-    );
+    let mut s = serde_json::to_string_pretty(v).expect("reports serialise");
+    s.push('\n');
+    emit(&s);
+}
+
+/// Write to stdout; a closed pipe (`darkfigure … | head`) ends the output quietly.
+fn emit(s: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
+}
+
+fn emit_with(f: impl FnOnce(&mut String)) {
+    let mut s = String::new();
+    f(&mut s);
+    emit(&s);
 }
 
 fn run(cli: Cli) -> Result<u8, Error> {
@@ -324,6 +353,13 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Estimate(a) => {
             let table = a.input.load()?;
             set_threads(a.boot.threads)?;
+            if a.plot.is_some() && a.boot.bootstrap.is_none() {
+                return Err(Error::InvalidOption {
+                    name: "plot",
+                    value: a.plot.clone().unwrap_or_default(),
+                    problem: "the plot shows the bootstrap distribution: add --bootstrap B".into(),
+                });
+            }
             let opts = EstimateOptions {
                 model: a.model.clone(),
                 select: a.select.map(|rule| darkfigure::select::SelectOptions {
@@ -357,10 +393,23 @@ fn run(cli: Cli) -> Result<u8, Error> {
             if let (Some(path), Some(boot)) = (&a.boot.replicates_out, &report.bootstrap) {
                 write_replicates(path, boot)?;
             }
+            if let (Some(path), Some(est)) = (&a.plot, &report.detail) {
+                if let Some(b) = &est.bootstrap {
+                    let title = format!(
+                        "{}: bootstrap of N ({} replicates)",
+                        a.input.file,
+                        b.replicates.len()
+                    );
+                    write_svg(
+                        path,
+                        darkfigure::plot::bootstrap_svg(b, Some(&est.interval), &title)?,
+                    )?;
+                }
+            }
             if a.json {
                 print_json(&report);
             } else {
-                human::estimate(&report);
+                emit_with(|o| human::estimate(o, &report));
             }
             Ok(match failure {
                 None => 0,
@@ -381,7 +430,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             if a.json {
                 print_json(&report);
             } else {
-                human::check(&report);
+                emit_with(|o| human::check(o, &report));
             }
             Ok(if ex.code == 0 { 0 } else { 3 })
         }
@@ -396,20 +445,31 @@ fn run(cli: Cli) -> Result<u8, Error> {
             };
             let res = darkfigure::search::search(&table, &opts)?;
             let report = darkfigure::report::ModelsReport::new(&table, &res);
+            if let Some(path) = &a.plot {
+                let title = format!("{}: model ranking", a.input.file);
+                write_svg(
+                    path,
+                    darkfigure::plot::ranking_svg(&res, &table, a.top, &title)?,
+                )?;
+            }
             if a.json {
                 print_json(&report);
             } else {
-                human::models(&report);
+                emit_with(|o| human::models(o, &report));
             }
             Ok(0)
         }
         Command::Summary(a) => {
             let table = a.input.load()?;
             let s = darkfigure::summary::summarize(&table);
+            if let Some(path) = &a.plot {
+                let title = format!("{}: capture histories", a.input.file);
+                write_svg(path, darkfigure::plot::upset_svg(&table, &title)?)?;
+            }
             if a.json {
                 print_json(&s);
             } else {
-                human::summary(&s);
+                emit_with(|o| human::summary(o, &s));
             }
             Ok(0)
         }
@@ -423,11 +483,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
             if a.json {
                 print_json(&r);
             } else if a.csv {
-                print!("{}", r.to_csv());
+                emit(&r.to_csv());
             } else if a.markdown {
-                print!("{}", r.to_markdown());
+                emit(&r.to_markdown());
             } else {
-                print!("{}", r.to_text());
+                emit(&r.to_text());
             }
             Ok(if r.rows.iter().any(|r| r.estimate.is_some()) {
                 0
@@ -445,11 +505,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     })?;
                     darkfigure::io::write_frequency_csv(&table, std::io::BufWriter::new(f), path)?;
                 }
-                None => darkfigure::io::write_frequency_csv(
-                    &table,
-                    std::io::stdout().lock(),
-                    "<stdout>",
-                )?,
+                None => {
+                    let mut buf = Vec::new();
+                    darkfigure::io::write_frequency_csv(&table, &mut buf, "<stdout>")?;
+                    emit(&String::from_utf8_lossy(&buf));
+                }
             }
             Ok(0)
         }
