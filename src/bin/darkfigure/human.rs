@@ -100,7 +100,8 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
         }
     }
     if let Some(b) = &r.bootstrap {
-        wln!(o, 
+        wln!(
+            o,
             "Bootstrap: {} replicates ({}, seed {}), {} without an estimate; acceleration {:.6}, z0 {:.6}",
             b["replicates"],
             b["kind"].as_str().unwrap_or(""),
@@ -199,7 +200,8 @@ pub fn models(o: &mut String, r: &ModelsReport) {
 }
 
 pub fn summary(o: &mut String, s: &darkfigure::summary::Summary) {
-    wln!(o, 
+    wln!(
+            o,
         "{} cases observed; {} of {} possible capture histories observed; {} cases on one list only",
         s.observed, s.histories_observed, s.histories_possible, s.seen_once
     );
