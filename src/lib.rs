@@ -45,6 +45,7 @@ pub mod model;
 pub mod optimize;
 pub mod petersen;
 pub mod plot;
+pub mod rcapture;
 pub mod report;
 pub mod search;
 pub mod select;

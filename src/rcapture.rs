@@ -1,0 +1,1 @@
+//! Rcapture closed-population models (placeholder; being written).
