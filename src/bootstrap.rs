@@ -38,6 +38,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// Newton decrement below which a rough fit stops (deviance units).
+const ROUGH_DECREMENT: f64 = 1e-2;
+
 /// How replicate tables are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -276,6 +279,8 @@ struct Worker {
     /// `BicAmong`: existence code of each model per support pattern (`u8::MAX` unknown), so
     /// that models are certified once per pattern and failing ones are not refitted.
     among_codes: HashMap<Vec<u64>, Vec<u8>>,
+    /// `BicAmong`: (model index, criterion upper bound, lower bound) of the rough fits.
+    rough: Vec<(usize, f64, f64)>,
 }
 
 impl Worker {
@@ -290,6 +295,7 @@ impl Worker {
             warm: warm.to_vec(),
             lps: 0,
             among_codes: HashMap::new(),
+            rough: Vec::new(),
         }
     }
 
@@ -345,29 +351,48 @@ impl Worker {
                 Err(e) => return Err(e),
             },
             Estimator::BicAmong(models) | Estimator::AicAmong(models) => {
-                let bic = matches!(est, Estimator::BicAmong(_));
-                let n = f.observed();
-                let mut best: Option<(f64, f64)> = None;
+                // Rank by rough fits (Newton stopped once its decrement λ² is small, so the
+                // deviance at the MLE is within ~λ² below), then fit to R's convergence only
+                // the models that can still be the best; ties go to the earlier model.
+                let penalty = if matches!(est, Estimator::BicAmong(_)) {
+                    f.observed().ln()
+                } else {
+                    2.0
+                };
                 let known = among_codes
                     .entry(support.clone())
                     .or_insert_with(|| vec![u8::MAX; models.len()]);
+                let rough = &mut self.rough;
+                rough.clear();
                 for (i, (m, (wt, wb))) in models.iter().zip(&self.warm).enumerate() {
-                    let fit = match known[i] {
-                        0 => f
-                            .fit(m.terms(), Some(Warm::Given(wt, wb)))
-                            .ok()
-                            .filter(|q| q.converged),
+                    let warm = Some(Warm::Given(wt, wb));
+                    let bound = match known[i] {
+                        0 => f.fit_rough(m.terms(), warm, ROUGH_DECREMENT).ok(),
                         u8::MAX => {
-                            let a = f.assess(m.terms(), Some(Warm::Given(wt, wb)), &mut lp)?;
+                            let a = f.assess(m.terms(), warm, &mut lp)?;
                             known[i] = a.code;
-                            a.fit
+                            a.fit.map(|q| (q.deviance, 0.0))
                         }
                         _ => None,
                     };
-                    if let Some(q) = fit {
-                        let b = if bic { q.bic(n) } else { q.aic() };
-                        if best.is_none_or(|(bb, _)| b < bb) {
-                            best = Some((b, q.estimate));
+                    if let Some((d, l2)) = bound {
+                        let k = m.parameters() as f64 * penalty;
+                        rough.push((i, d + k, d - 2.0 * l2 - 1e-7 * d.abs() + k));
+                    }
+                }
+                let best_upper = rough.iter().map(|r| r.1).fold(f64::INFINITY, f64::min);
+                let mut best: Option<(f64, f64)> = None;
+                for &(i, _, lower) in rough.iter() {
+                    if lower > best_upper {
+                        continue;
+                    }
+                    let (wt, wb) = &self.warm[i];
+                    if let Ok(q) = f.fit(models[i].terms(), Some(Warm::Given(wt, wb))) {
+                        if q.converged {
+                            let v = q.deviance + models[i].parameters() as f64 * penalty;
+                            if best.is_none_or(|(bv, _)| v < bv) {
+                                best = Some((v, q.estimate));
+                            }
                         }
                     }
                 }

@@ -192,6 +192,7 @@ pub struct Workspace {
     eta: Vec<f64>,
     ymarg: Vec<f64>,
     ylny: Vec<f64>,
+    data_len: usize,
     kept: Vec<bool>,
     info: Vec<f64>,
     rhs: Vec<f64>,
@@ -210,6 +211,7 @@ impl Workspace {
             eta: vec![0.0; n],
             ymarg: vec![0.0; n],
             ylny: vec![0.0; n],
+            data_len: 0,
             kept: vec![false; n],
             info: Vec::new(),
             rhs: Vec::new(),
@@ -249,6 +251,19 @@ impl Workspace {
         (2.0 * d, l)
     }
 
+    /// Precompute the margins `Σ_{h ⊇ S} y_h` and the `y log y` terms of the counts `y`
+    /// (indexed by bitmask; `y[0]` is the dark cell, used only when kept). They do not depend
+    /// on which cells a model keeps, since every dropped cell has count 0.
+    pub(crate) fn set_data(&mut self, y: &[f64]) {
+        let n = y.len();
+        self.ymarg[..n].copy_from_slice(y);
+        superset_sums(&mut self.ymarg[..n], self.t);
+        for (l, &v) in self.ylny[..n].iter_mut().zip(y) {
+            *l = if v > 0.0 { v * v.ln() } else { 0.0 };
+        }
+        self.data_len = n;
+    }
+
     /// Set which cells enter the fit (`kept[0]`: the dark cell).
     pub(crate) fn set_kept(&mut self, kept: &[bool]) {
         self.kept.copy_from_slice(kept);
@@ -264,6 +279,33 @@ pub(crate) struct Core {
     pub last_change: f64,
     /// Largest |Δθ| of the last Newton step.
     pub last_step: f64,
+}
+
+/// When Newton stops.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stop {
+    /// R's rule `|D − D_old| / (|D| + 0.1) < tol` (used when `step_tol` is 0).
+    pub tol: f64,
+    /// Iteration cap.
+    pub max_iter: usize,
+    /// If positive: stop when the largest |Δθ| of a step is below it (instead of R's rule).
+    pub step_tol: f64,
+    /// If positive: stop *before* a step whose Newton decrement `λ² = scoreᵀ I⁻¹ score` is
+    /// below it, leaving θ (and D) where they are; `D − D* ≈ λ²` bounds the remaining
+    /// deviance decrease. Reported in `Core::last_change`.
+    pub decrement: f64,
+}
+
+impl Stop {
+    /// R's rule with tolerance `tol` and `max_iter` iterations.
+    pub fn r(tol: f64, max_iter: usize) -> Self {
+        Self {
+            tol,
+            max_iter,
+            step_tol: 0.0,
+            decrement: 0.0,
+        }
+    }
 }
 
 /// Where Newton starts.
@@ -317,10 +359,14 @@ pub(crate) fn newton(
     y: &[f64],
     terms: &[u32],
     start: Start<'_>,
-    tol: f64,
-    max_iter: usize,
-    step_tol: f64,
+    stop: &Stop,
 ) -> std::result::Result<Core, ()> {
+    let Stop {
+        tol,
+        max_iter,
+        step_tol,
+        decrement,
+    } = *stop;
     let t = ws.t;
     let n = 1usize << t;
     let p = terms.len();
@@ -328,16 +374,10 @@ pub(crate) fn newton(
     ws.rhs.resize(p, 0.0);
     ws.beta.resize(p, 0.0);
     ws.beta_new.resize(p, 0.0);
-    // Margins of y over kept cells, and y log y.
-    for h in 0..n {
-        ws.ymarg[h] = if ws.kept[h] { y[h] } else { 0.0 };
-        ws.ylny[h] = if ws.kept[h] && y[h] > 0.0 {
-            y[h] * y[h].ln()
-        } else {
-            0.0
-        };
-    }
-    superset_sums(&mut ws.ymarg, t);
+    debug_assert!(
+        ws.data_len == n,
+        "Workspace::set_data must be called with the counts before newton"
+    );
 
     let mut first_glm = false;
     let mut devold;
@@ -394,7 +434,22 @@ pub(crate) fn newton(
         if !linalg::cholesky(&mut ws.info, p) {
             return Err(());
         }
+        if decrement > 0.0 && !first_glm {
+            ws.beta_new[..p].copy_from_slice(&ws.rhs[..p]);
+        }
         linalg::cholesky_solve(&ws.info, p, &mut ws.rhs);
+        if decrement > 0.0 && !first_glm {
+            let lambda2: f64 = (0..p).map(|a| ws.beta_new[a] * ws.rhs[a]).sum();
+            if lambda2 < decrement {
+                return Ok(Core {
+                    deviance: devold,
+                    iterations: iter - 1,
+                    converged: true,
+                    last_change: lambda2,
+                    last_step: 0.0,
+                });
+            }
+        }
         if first_glm {
             ws.beta_new.copy_from_slice(&ws.rhs);
         } else {
@@ -548,14 +603,13 @@ pub fn fit_with(
         .filter(|s| !inf.contains(s))
         .collect();
     mark_kept(&mut ws.kept, t, &inf, false);
+    ws.set_data(&y);
     let core = match newton(
         ws,
         &y,
         &finite,
         Start::Glm,
-        opts.tolerance,
-        opts.max_iterations,
-        0.0,
+        &Stop::r(opts.tolerance, opts.max_iterations),
     ) {
         Ok(c) => c,
         Err(()) => {

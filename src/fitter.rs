@@ -20,7 +20,7 @@
 
 use crate::error::{Error, Result};
 use crate::existence::{check_counts_uncertified, Existence};
-use crate::fit::{infinite_terms, mark_kept, newton, Start, Workspace};
+use crate::fit::{infinite_terms, mark_kept, newton, Start, Stop, Workspace};
 use crate::table::superset_sums;
 
 /// Newton steps (largest |Δθ|) below this certify a stationary point at finite θ.
@@ -117,6 +117,7 @@ pub struct Fitter {
     start: Vec<f64>,
     snap_terms: Vec<u32>,
     snap_beta: Vec<f64>,
+    last_decrement: f64,
     /// Tolerance of the Newton stopping rule (R's 1e-8 by default).
     pub tolerance: f64,
     /// Iteration cap.
@@ -143,6 +144,7 @@ impl Fitter {
             start: Vec::new(),
             snap_terms: Vec::new(),
             snap_beta: Vec::new(),
+            last_decrement: f64::NAN,
             tolerance: 1e-8,
             max_iterations: 100,
             trust_divergence: false,
@@ -164,6 +166,7 @@ impl Fitter {
         superset_sums(&mut self.margins, self.t);
         self.n_obs = self.margins[0] as f64;
         self.lfact = crate::fit::log_factorial_sum(&self.counts);
+        self.ws.set_data(&self.y);
     }
 
     /// Number of lists.
@@ -214,6 +217,38 @@ impl Fitter {
         terms: &[u32],
         warm: Option<Warm<'_>>,
     ) -> std::result::Result<Quick, SingularInformation> {
+        let stop = Stop::r(self.tolerance, self.max_iterations);
+        self.fit_until(terms, warm, &stop)
+    }
+
+    /// A rough fit for ranking: Newton from `warm` until its decrement `λ²` is below
+    /// `decrement`. Returns the deviance at the point reached and `λ²`; the deviance at the
+    /// MLE lies in about `[D − λ², D]`.
+    ///
+    /// # Errors
+    /// [`SingularInformation`].
+    pub fn fit_rough(
+        &mut self,
+        terms: &[u32],
+        warm: Option<Warm<'_>>,
+        decrement: f64,
+    ) -> std::result::Result<(f64, f64), SingularInformation> {
+        let stop = Stop {
+            tol: 0.0,
+            max_iter: self.max_iterations,
+            step_tol: 0.0,
+            decrement,
+        };
+        let q = self.fit_until(terms, warm, &stop)?;
+        Ok((q.deviance, self.last_decrement))
+    }
+
+    fn fit_until(
+        &mut self,
+        terms: &[u32],
+        warm: Option<Warm<'_>>,
+        stop: &Stop,
+    ) -> std::result::Result<Quick, SingularInformation> {
         self.inf = infinite_terms(&self.margins, terms);
         self.finite.clear();
         let inf = &self.inf;
@@ -236,16 +271,9 @@ impl Fitter {
             }
             None => Start::Glm,
         };
-        let core = newton(
-            &mut self.ws,
-            &self.y,
-            &self.finite,
-            start,
-            self.tolerance,
-            self.max_iterations,
-            0.0,
-        )
-        .map_err(|()| SingularInformation)?;
+        let core = newton(&mut self.ws, &self.y, &self.finite, start, stop)
+            .map_err(|()| SingularInformation)?;
+        self.last_decrement = core.last_change;
         let (dev, ll) = self.ws.deviance_and_loglik(&self.y);
         Ok(Quick {
             estimate: self.n_obs + self.ws.beta_slice()[0].exp(),
@@ -291,9 +319,12 @@ impl Fitter {
             &self.y,
             &self.finite,
             Start::Coefficients(&self.start),
-            0.0,
-            CERTIFICATE_ITERATIONS,
-            CERTIFICATE_STEP,
+            &Stop {
+                tol: 0.0,
+                max_iter: CERTIFICATE_ITERATIONS,
+                step_tol: CERTIFICATE_STEP,
+                decrement: 0.0,
+            },
         );
         match core {
             Ok(c) if c.converged && c.deviance.is_finite() => Verdict::Exists,

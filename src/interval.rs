@@ -2,7 +2,7 @@
 //! (SparseMSE `estimatepopulation.0`) and profile likelihood (Rcapture `closedpCI.t`).
 
 use crate::error::{Error, Result};
-use crate::fit::{mark_kept, newton, Fit, Start, Workspace};
+use crate::fit::{mark_kept, newton, Fit, Start, Stop, Workspace};
 use crate::optimize::{brent_min, brent_root};
 use crate::table::CaptureTable;
 use serde::Serialize;
@@ -156,6 +156,7 @@ impl ProfileLikelihood {
     pub fn loglik(&mut self, big_n: f64) -> f64 {
         let n0 = (big_n - self.n).max(0.0);
         self.y[0] = n0;
+        self.ws.set_data(&self.y);
         // Start from the model's own fit (a good start for every N); fall back to glm's
         // start if Newton fails from there.
         let mut core = newton(
@@ -163,9 +164,7 @@ impl ProfileLikelihood {
             &self.y,
             &self.finite,
             Start::Coefficients(&self.start),
-            1e-13,
-            200,
-            0.0,
+            &Stop::r(1e-13, 200),
         );
         if !matches!(core, Ok(c) if c.converged && c.deviance.is_finite()) {
             core = newton(
@@ -173,9 +172,7 @@ impl ProfileLikelihood {
                 &self.y,
                 &self.finite,
                 Start::Glm,
-                1e-13,
-                200,
-                0.0,
+                &Stop::r(1e-13, 200),
             );
         }
         let Ok(core) = core else { return f64::NAN };

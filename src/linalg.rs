@@ -18,42 +18,45 @@ pub const PIVOT_TOL: f64 = 1e-12;
 /// column's diagonal entry ([`PIVOT_TOL`]), i.e. `A` is numerically singular.
 pub fn cholesky(a: &mut [f64], p: usize) -> bool {
     for j in 0..p {
-        let ajj = a[j * p + j];
-        let mut d = ajj;
-        for k in 0..j {
-            d -= a[j * p + k] * a[j * p + k];
-        }
+        let row_j = &mut a[j * p..(j + 1) * p];
+        let ajj = row_j[j];
+        let d = ajj - dot(&row_j[..j], &row_j[..j]);
         if !(d > PIVOT_TOL * ajj) || !(ajj > 0.0) {
             return false;
         }
         let d = d.sqrt();
-        a[j * p + j] = d;
+        row_j[j] = d;
+        // Rows below j: L_ij = (A_ij − Σ_k L_ik L_jk) / L_jj, using the lower triangle only
+        // (A is symmetric, so A_ij is read from row i).
         for i in j + 1..p {
-            let mut s = a[i * p + j];
-            for k in 0..j {
-                s -= a[i * p + k] * a[j * p + k];
-            }
-            a[i * p + j] = s / d;
+            let (upper, lower) = a.split_at_mut(i * p);
+            let row_j = &upper[j * p..j * p + j];
+            let row_i = &mut lower[..p];
+            row_i[j] = (row_i[j] - dot(&row_i[..j], row_j)) / d;
         }
     }
     true
 }
 
-/// Solve `L Lᵀ x = b` in place given the factor from [`cholesky`].
+#[inline]
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).map(|(a, b)| a * b).sum()
+}
+
+/// Solve `L Lᵀ x = b` in place given the factor from [`cholesky`] (row-major; both sweeps
+/// read rows of `L` contiguously).
 pub fn cholesky_solve(l: &[f64], p: usize, b: &mut [f64]) {
     for i in 0..p {
-        let mut s = b[i];
-        for k in 0..i {
-            s -= l[i * p + k] * b[k];
-        }
-        b[i] = s / l[i * p + i];
+        let row = &l[i * p..i * p + i];
+        b[i] = (b[i] - dot(row, &b[..i])) / l[i * p + i];
     }
     for i in (0..p).rev() {
-        let mut s = b[i];
-        for k in i + 1..p {
-            s -= l[k * p + i] * b[k];
+        b[i] /= l[i * p + i];
+        let bi = b[i];
+        let row = &l[i * p..i * p + i];
+        for (bk, &lik) in b[..i].iter_mut().zip(row) {
+            *bk -= lik * bi;
         }
-        b[i] = s / l[i * p + i];
     }
 }
 
