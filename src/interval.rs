@@ -186,8 +186,9 @@ fn mark_kept_dark(ws: &mut Workspace, t: usize, infinite: &[u32]) {
     ws.set_kept(&kept);
 }
 
-/// Cormack's correction `c(N)` (see [`ProfileLikelihood`]).
-fn cormack(big_n: f64, n0: f64) -> f64 {
+/// Cormack's (1992) correction `c(N)` turning the Poisson deviance into the multinomial
+/// profile log-likelihood of `N` (see [`ProfileLikelihood`]).
+pub(crate) fn cormack(big_n: f64, n0: f64) -> f64 {
     if big_n > 100.0 {
         if n0 == 0.0 || n0 == 1.0 {
             -big_n + 0.5 * (2.0 * std::f64::consts::PI * big_n).ln()

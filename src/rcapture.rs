@@ -1,1 +1,0 @@
-//! Rcapture closed-population models (placeholder; being written).
