@@ -109,6 +109,24 @@ impl BootstrapOptions {
         }
     }
 
+    /// Check the options.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for no replicates or a level outside (0, 1).
+    pub fn validate(&self) -> Result<()> {
+        if self.replicates == 0 {
+            return Err(Error::InvalidOption {
+                name: "bootstrap",
+                value: "0".into(),
+                problem: "need at least one replicate".into(),
+            });
+        }
+        for &l in &self.levels {
+            crate::interval::check_level(l)?;
+        }
+        Ok(())
+    }
+
     /// The default levels plus `(1 ∓ level)/2`, sorted and without duplicates.
     pub fn with_interval_level(mut self, level: f64) -> Self {
         for l in [(1.0 - level) / 2.0, (1.0 + level) / 2.0] {
@@ -494,15 +512,12 @@ pub fn bootstrap(
     replay: Option<&[Vec<u64>]>,
     progress: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Result<Bootstrap> {
-    if opts.replicates == 0 && replay.is_none() {
-        return Err(Error::InvalidOption {
-            name: "bootstrap",
-            value: "0".into(),
-            problem: "need at least one replicate".into(),
-        });
-    }
-    for &l in &opts.levels {
-        crate::interval::check_level(l)?;
+    if replay.is_none() {
+        opts.validate()?;
+    } else {
+        for &l in &opts.levels {
+            crate::interval::check_level(l)?;
+        }
     }
     let t = table.lists();
     let warm = warm_starts(table, est);

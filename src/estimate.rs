@@ -131,6 +131,16 @@ impl EstimateOptions {
                 problem: "a bootstrap interval needs --bootstrap B (number of replicates)".into(),
             });
         }
+        if let Some(b) = &self.bootstrap {
+            b.validate()?;
+        }
+        if self.ntop == Some(0) {
+            return Err(Error::InvalidOption {
+                name: "ntop",
+                value: "0".into(),
+                problem: "re-select among at least one model".into(),
+            });
+        }
         if !(self.profile_upper_factor > 1.0) {
             return Err(Error::InvalidOption {
                 name: "profile_upper_factor",

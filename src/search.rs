@@ -74,6 +74,30 @@ impl Default for SearchOptions {
     }
 }
 
+impl SearchOptions {
+    /// Check the options.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for `top = 0` or `max_order = 0`.
+    pub fn validate(&self) -> Result<()> {
+        if self.top == Some(0) {
+            return Err(Error::InvalidOption {
+                name: "top",
+                value: "0".into(),
+                problem: "keep at least one model".into(),
+            });
+        }
+        if self.max_order == Some(0) {
+            return Err(Error::InvalidOption {
+                name: "max-order",
+                value: "0".into(),
+                problem: "the smallest order is 1 (main effects)".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// One model of the ranking.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RankedModel {
@@ -305,6 +329,7 @@ pub fn search_with_progress(
     opts: &SearchOptions,
     progress: &(dyn Fn((usize, usize)) + Sync),
 ) -> Result<SearchResult> {
+    opts.validate()?;
     let t = table.lists();
     let order = default_order(t, opts);
     if count_models(t, order, opts.limit).is_none() {

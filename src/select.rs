@@ -77,8 +77,7 @@ pub struct Selection {
     pub model: Model,
     /// Steps (forward rules) in order.
     pub steps: Vec<Step>,
-    /// Number of models examined (exhaustive rules).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Number of models examined (exhaustive rules; `null` for the forward rules).
     pub models_examined: Option<u64>,
 }
 

@@ -32,6 +32,15 @@ pub struct Row {
     pub notes: Vec<String>,
 }
 
+/// Replicates and seed of the bootstrap rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BootstrapInfo {
+    /// Replicates.
+    pub replicates: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
 /// The table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sensitivity {
@@ -41,8 +50,8 @@ pub struct Sensitivity {
     pub observed: u64,
     /// Interval level.
     pub level: f64,
-    /// Bootstrap replicates (if any) and seed.
-    pub bootstrap: Option<(usize, u64)>,
+    /// The bootstrap behind the BCa rows, if any.
+    pub bootstrap: Option<BootstrapInfo>,
     /// Rows.
     pub rows: Vec<Row>,
 }
@@ -101,6 +110,9 @@ pub fn sensitivity(
     bootstrap: Option<&BootstrapOptions>,
 ) -> crate::Result<Sensitivity> {
     crate::interval::check_level(level)?;
+    if let Some(b) = bootstrap {
+        b.validate()?;
+    }
     let t = table.lists();
     let base = EstimateOptions {
         level,
@@ -189,7 +201,10 @@ pub fn sensitivity(
         lists: table.names().to_vec(),
         observed: table.observed(),
         level,
-        bootstrap: bootstrap.map(|b| (b.replicates, b.seed)),
+        bootstrap: bootstrap.map(|b| BootstrapInfo {
+            replicates: b.replicates,
+            seed: b.seed,
+        }),
         rows,
     })
 }
@@ -246,8 +261,9 @@ impl Sensitivity {
             self.lists.len(),
             self.lists.join(", "),
             self.observed,
-            self.bootstrap.map_or(String::new(), |(b, s)| format!(
-                "; bootstrap {b} replicates, seed {s}"
+            self.bootstrap.map_or(String::new(), |b| format!(
+                "; bootstrap {} replicates, seed {}",
+                b.replicates, b.seed
             ))
         );
         for r in &all {

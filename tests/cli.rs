@@ -1171,7 +1171,6 @@ fn closed_pipe_does_not_panic() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "bug: `models --top 0` panics at src/search.rs:419 (expect \"non-empty\")"]
 fn models_top_zero_does_not_panic() {
     let o = run(&["models", &data("artificial_3.csv"), "--top", "0", "--json"]);
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
@@ -1179,7 +1178,6 @@ fn models_top_zero_does_not_panic() {
 }
 
 #[test]
-#[ignore = "bug: `estimate --select bic --ntop 0 --bootstrap B` panics at src/search.rs:419"]
 fn ntop_zero_does_not_panic() {
     let o = run(&[
         "estimate",
@@ -1197,7 +1195,6 @@ fn ntop_zero_does_not_panic() {
 }
 
 #[test]
-#[ignore = "bug: `report --bootstrap 0` exits 0 although `estimate --bootstrap 0` exits 2"]
 fn report_bootstrap_zero_is_bad_usage() {
     let o = run(&["report", &data("ukdat.csv"), "--bootstrap", "0", "--json"]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));

@@ -115,11 +115,11 @@ struct EstimateArgs {
     #[arg(long)]
     select: Option<darkfigure::select::Rule>,
     /// p-value threshold of stepwise (default 0.02) or aic-stepwise (default 0.05).
-    #[arg(long)]
+    #[arg(long, requires = "select")]
     pthresh: Option<f64>,
     /// Maximum interaction order for --select bic/aic (default 1, 2, 3, 3, 2 for 2–6 lists,
     /// as MultipleSystemsEstimation).
-    #[arg(long)]
+    #[arg(long, requires = "select")]
     max_order: Option<usize>,
     /// Interval method: wald, profile, bca, percentile (default: bca with --bootstrap;
     /// profile with aic-stepwise; else wald).
@@ -157,11 +157,11 @@ struct BootArgs {
     bootstrap_kind: darkfigure::bootstrap::Kind,
     /// BIC/AIC bootstrap: re-select among the top N models of the original ranking
     /// (default as MultipleSystemsEstimation: all for ≤ 3 lists, 20 for 4, 100 for ≥ 5).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", requires = "bootstrap")]
     ntop: Option<usize>,
     /// Write every replicate's estimate to this CSV (columns replicate,estimate; empty when
     /// no estimate exists).
-    #[arg(long, value_name = "FILE.csv")]
+    #[arg(long, value_name = "FILE.csv", requires = "bootstrap")]
     replicates_out: Option<String>,
     /// No progress bar.
     #[arg(long, short)]
