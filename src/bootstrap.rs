@@ -38,8 +38,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// Newton decrement below which a rough fit stops (deviance units).
-const ROUGH_DECREMENT: f64 = 1e-2;
+/// Newton decrement below which a rough fit of the BIC/AIC-among bootstrap stops (deviance
+/// units; see the comment at its use).
+const ROUGH_DECREMENT: f64 = 1e-1;
 
 /// How replicate tables are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -369,9 +370,12 @@ impl Worker {
                 Err(e) => return Err(e),
             },
             Estimator::BicAmong(models) | Estimator::AicAmong(models) => {
-                // Rank by rough fits (Newton stopped once its decrement λ² is small, so the
-                // deviance at the MLE is within ~λ² below), then fit to R's convergence only
-                // the models that can still be the best; ties go to the earlier model.
+                // Rank by rough fits: Newton from the data's coefficients, stopped once its
+                // decrement λ² = gᵀI⁻¹g is below ROUGH_DECREMENT. The deviance at the MLE is
+                // then in [D − 3λ², D] (the quadratic model gives D − D* ≈ λ²; the factor 3
+                // covers its error at λ² ≤ 0.1). Only models whose lower bound reaches the
+                // best upper bound are fitted to R's convergence and compared exactly; ties
+                // go to the earlier model, as in MultipleSystemsEstimation.
                 let penalty = if matches!(est, Estimator::BicAmong(_)) {
                     f.observed().ln()
                 } else {
@@ -395,7 +399,7 @@ impl Worker {
                     };
                     if let Some((d, l2)) = bound {
                         let k = m.parameters() as f64 * penalty;
-                        rough.push((i, d + k, d - 2.0 * l2 - 1e-7 * d.abs() + k));
+                        rough.push((i, d + k, d - 3.0 * l2 - 1e-7 * d.abs() + k));
                     }
                 }
                 let best_upper = rough.iter().map(|r| r.1).fold(f64::INFINITY, f64::min);

@@ -175,9 +175,10 @@ pub fn models(o: &mut String, r: &ModelsReport) {
         .max(5);
     wln!(
         o,
-        "{:>4}  {:<w$}  {:>10}  {:>4}  {:>10}  {:>10}  {:>12}",
+        "{:>4}  {:<w$}  {:>4}  {:>10}  {:>4}  {:>10}  {:>10}  {:>12}",
         "rank",
         "model",
+        "code",
         "deviance",
         "df",
         "AIC",
@@ -187,9 +188,10 @@ pub fn models(o: &mut String, r: &ModelsReport) {
     for (i, m) in r.models.iter().enumerate() {
         wln!(
             o,
-            "{:>4}  {:<w$}  {:>10.3}  {:>4}  {:>10.3}  {:>10.3}  {:>12}",
+            "{:>4}  {:<w$}  {:>4}  {:>10.3}  {:>4}  {:>10.3}  {:>10.3}  {:>12}",
             i + 1,
             m.model,
+            m.existence,
             m.deviance,
             m.df,
             m.aic,
