@@ -125,14 +125,35 @@ pub(crate) fn check_counts_uncertified(
 /// Whether the reduced design (terms with zero margin and their cells removed) has full
 /// column rank — the identifiability half of the check, without the LP.
 pub(crate) fn identifiable(t: usize, counts: &[u64], terms: &[u32]) -> bool {
-    let mut margins = counts.to_vec();
-    margins[0] = 0;
-    superset_sums(&mut margins, t);
-    let inf = infinite_terms(&margins, terms);
-    let finite: Vec<u32> = terms.iter().copied().filter(|s| !inf.contains(s)).collect();
-    let mut kept = vec![false; counts.len()];
-    mark_kept(&mut kept, t, &inf, false);
-    design_rank(t, &kept, &finite) == finite.len()
+    let r = Reduced::new(t, counts, terms);
+    design_rank(t, &r.kept, &r.finite) == r.finite.len()
+}
+
+/// A model reduced for the extended MLE: margins, terms fixed at −∞, finite terms, and the
+/// cells kept (those containing no −∞ term).
+struct Reduced {
+    margins: Vec<u64>,
+    inf: Vec<u32>,
+    finite: Vec<u32>,
+    kept: Vec<bool>,
+}
+
+impl Reduced {
+    fn new(t: usize, counts: &[u64], terms: &[u32]) -> Self {
+        let mut margins = counts.to_vec();
+        margins[0] = 0;
+        superset_sums(&mut margins, t);
+        let inf = infinite_terms(&margins, terms);
+        let finite: Vec<u32> = terms.iter().copied().filter(|s| !inf.contains(s)).collect();
+        let mut kept = vec![false; counts.len()];
+        mark_kept(&mut kept, t, &inf, false);
+        Self {
+            margins,
+            inf,
+            finite,
+            kept,
+        }
+    }
 }
 
 /// Rank of the 0/1 design of `finite` terms on `kept` cells, via its Gram matrix
@@ -151,13 +172,12 @@ fn design_rank(t: usize, kept: &[bool], finite: &[u32]) -> usize {
 }
 
 fn check_counts_with(t: usize, counts: &[u64], terms: &[u32], certify: bool) -> Result<Existence> {
-    let mut margins = counts.to_vec();
-    margins[0] = 0;
-    superset_sums(&mut margins, t);
-    let inf = infinite_terms(&margins, terms);
-    let finite: Vec<u32> = terms.iter().copied().filter(|s| !inf.contains(s)).collect();
-    let mut kept = vec![false; counts.len()];
-    mark_kept(&mut kept, t, &inf, false);
+    let Reduced {
+        margins,
+        inf,
+        finite,
+        kept,
+    } = Reduced::new(t, counts, terms);
 
     let p = finite.len();
     let rank = design_rank(t, &kept, &finite);

@@ -333,6 +333,29 @@ impl Fitter {
         }
     }
 
+    /// The LP decides a fit the certificate could not: code 0 with a converged fit, a
+    /// non-existent or non-identifiable model, or (code 0 but no convergence) an error.
+    fn decide_by_lp(
+        &mut self,
+        terms: &[u32],
+        q: Quick,
+        lp_cache: &mut dyn FnMut(&Self, &[u32]) -> Result<u8>,
+    ) -> Result<Assessed> {
+        let code = lp_cache(self, terms)?;
+        if code == 0 && !q.converged {
+            return Err(Error::NotConverged {
+                model: format!("{terms:?}"),
+                iterations: q.iterations,
+                last_change: f64::NAN,
+            });
+        }
+        Ok(Assessed {
+            code,
+            fit: (code == 0).then_some(q),
+            full_check: true,
+        })
+    }
+
     /// Existence check (rank + LP) of a model on the current counts, for use after the fit
     /// failed to certify existence.
     ///
@@ -375,20 +398,7 @@ impl Fitter {
                         full_check: false,
                     });
                 }
-                let code = lp_cache(self, terms)?;
-                let fit = (code == 0 && q.converged).then_some(q);
-                if code == 0 && !q.converged {
-                    return Err(Error::NotConverged {
-                        model: format!("{terms:?}"),
-                        iterations: q.iterations,
-                        last_change: f64::NAN,
-                    });
-                }
-                Ok(Assessed {
-                    code,
-                    fit,
-                    full_check: true,
-                })
+                self.decide_by_lp(terms, q, lp_cache)
             }
         }
     }
@@ -460,19 +470,7 @@ impl Fitter {
                 Verdict::Unknown => {}
             }
         }
-        let code = lp_cache(self, terms)?;
-        if code == 0 && !q.converged {
-            return Err(Error::NotConverged {
-                model: format!("{terms:?}"),
-                iterations: q.iterations,
-                last_change: f64::NAN,
-            });
-        }
-        Ok(Assessed {
-            code,
-            fit: (code == 0).then_some(q),
-            full_check: true,
-        })
+        self.decide_by_lp(terms, q, lp_cache)
     }
 }
 

@@ -69,9 +69,9 @@ impl From<&crate::interval::Interval> for IntervalReport {
     }
 }
 
-/// The JSON of `darkfigure estimate`.
+/// The keys that open the JSON of `estimate` and `check`: the data and the model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EstimateReport {
+pub struct ModelHeader {
     /// List names.
     pub lists: Vec<String>,
     /// Observed cases `n_obs`.
@@ -86,6 +86,42 @@ pub struct EstimateReport {
     pub infinite_terms: Vec<String>,
     /// Existence and identifiability.
     pub existence: ExistenceReport,
+}
+
+impl ModelHeader {
+    /// Header for `model` on `table`, with the existence check if it ran.
+    pub fn new(table: &CaptureTable, model: &Model, existence: Option<&Existence>) -> Self {
+        let names = table.names();
+        let label = |s: u32| term_label(s, names, ":");
+        Self {
+            lists: names.to_vec(),
+            observed: table.observed(),
+            model: model.notation(),
+            model_names: model.describe(names),
+            terms: model.interactions().map(label).collect(),
+            infinite_terms: existence.map_or_else(Vec::new, |e| {
+                e.infinite_terms.iter().map(|&s| label(s)).collect()
+            }),
+            existence: existence.map_or(
+                ExistenceReport {
+                    code: 0,
+                    finite: true,
+                    identifiable: true,
+                    rank: 0,
+                    parameters: model.parameters(),
+                },
+                ExistenceReport::from,
+            ),
+        }
+    }
+}
+
+/// The JSON of `darkfigure estimate`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EstimateReport {
+    /// `lists`, `observed`, `model`, `model_names`, `terms`, `infinite_terms`, `existence`.
+    #[serde(flatten)]
+    pub header: ModelHeader,
     /// Coefficient name → estimate (`null` for −∞ terms).
     pub coefficients: Map<String, Value>,
     /// Coefficient name → standard error.
@@ -141,22 +177,9 @@ impl EstimateReport {
         outcome: &std::result::Result<Estimate, Error>,
         existence: Option<&Existence>,
     ) -> Self {
-        let names = table.names();
-        let label = |s: u32| term_label(s, names, ":");
+        let label = |s: u32| term_label(s, table.names(), ":");
         let mut r = Self {
-            lists: names.to_vec(),
-            observed: table.observed(),
-            model: model.notation(),
-            model_names: model.describe(names),
-            terms: model.interactions().map(label).collect(),
-            infinite_terms: Vec::new(),
-            existence: ExistenceReport {
-                code: 0,
-                finite: true,
-                identifiable: true,
-                rank: 0,
-                parameters: model.parameters(),
-            },
+            header: ModelHeader::new(table, model, existence),
             coefficients: Map::new(),
             standard_errors: Map::new(),
             deviance: None,
@@ -174,15 +197,11 @@ impl EstimateReport {
             bootstrap: None,
             detail: None,
         };
-        if let Some(e) = existence {
-            r.existence = e.into();
-            r.infinite_terms = e.infinite_terms.iter().map(|&s| label(s)).collect();
-        }
         match outcome {
             Ok(est) => {
                 let f = &est.fit;
-                r.existence = (&est.existence).into();
-                r.infinite_terms = f.infinite_terms.iter().map(|&s| label(s)).collect();
+                r.header.existence = (&est.existence).into();
+                r.header.infinite_terms = f.infinite_terms.iter().map(|&s| label(s)).collect();
                 for c in &f.coefficients {
                     r.coefficients.insert(c.name.clone(), num(c.estimate));
                     r.standard_errors.insert(c.name.clone(), num(c.std_error));
@@ -211,20 +230,9 @@ impl EstimateReport {
 /// The JSON of `darkfigure check`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckReport {
-    /// List names.
-    pub lists: Vec<String>,
-    /// Observed cases.
-    pub observed: u64,
-    /// Canonical notation (≤ 9 lists).
-    pub model: Option<String>,
-    /// Name-based form.
-    pub model_names: String,
-    /// Interaction terms.
-    pub terms: Vec<String>,
-    /// Terms fixed at −∞.
-    pub infinite_terms: Vec<String>,
-    /// Existence and identifiability.
-    pub existence: ExistenceReport,
+    /// `lists`, `observed`, `model`, `model_names`, `terms`, `infinite_terms`, `existence`.
+    #[serde(flatten)]
+    pub header: ModelHeader,
     /// LP optimum (counts scaled to total 1); `null` if no LP was needed.
     pub lp_optimum: Option<f64>,
 }
@@ -232,22 +240,8 @@ pub struct CheckReport {
 impl CheckReport {
     /// Build from a check.
     pub fn new(table: &CaptureTable, model: &Model, e: &Existence) -> Self {
-        let names = table.names();
         Self {
-            lists: names.to_vec(),
-            observed: table.observed(),
-            model: model.notation(),
-            model_names: model.describe(names),
-            terms: model
-                .interactions()
-                .map(|s| term_label(s, names, ":"))
-                .collect(),
-            infinite_terms: e
-                .infinite_terms
-                .iter()
-                .map(|&s| term_label(s, names, ":"))
-                .collect(),
-            existence: e.into(),
+            header: ModelHeader::new(table, model, Some(e)),
             lp_optimum: e.lp_optimum,
         }
     }

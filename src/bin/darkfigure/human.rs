@@ -46,18 +46,23 @@ fn existence_line(code: u8) -> &'static str {
 }
 
 pub fn estimate(o: &mut String, r: &EstimateReport) {
-    wln!(o, "Lists ({}): {}", r.lists.len(), r.lists.join(", "));
-    wln!(o, "Observed cases: {}", r.observed);
-    match &r.model {
-        Some(m) => wln!(o, "Model: {m}  ({})", r.model_names),
-        None => wln!(o, "Model: {}", r.model_names),
+    wln!(
+        o,
+        "Lists ({}): {}",
+        r.header.lists.len(),
+        r.header.lists.join(", ")
+    );
+    wln!(o, "Observed cases: {}", r.header.observed);
+    match &r.header.model {
+        Some(m) => wln!(o, "Model: {m}  ({})", r.header.model_names),
+        None => wln!(o, "Model: {}", r.header.model_names),
     }
-    wln!(o, "Existence: {}", existence_line(r.existence.code));
-    if !r.infinite_terms.is_empty() {
+    wln!(o, "Existence: {}", existence_line(r.header.existence.code));
+    if !r.header.infinite_terms.is_empty() {
         wln!(
             o,
             "Terms fixed at -inf (no case on those lists together): {}",
-            r.infinite_terms.join(", ")
+            r.header.infinite_terms.join(", ")
         );
     }
     if let Some(e) = &r.error {
@@ -140,21 +145,25 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
 }
 
 pub fn check(o: &mut String, r: &CheckReport) {
-    match &r.model {
-        Some(m) => wln!(o, "Model: {m}  ({})", r.model_names),
-        None => wln!(o, "Model: {}", r.model_names),
+    match &r.header.model {
+        Some(m) => wln!(o, "Model: {m}  ({})", r.header.model_names),
+        None => wln!(o, "Model: {}", r.header.model_names),
     }
-    wln!(o, "Existence: {}", existence_line(r.existence.code));
+    wln!(o, "Existence: {}", existence_line(r.header.existence.code));
     wln!(
         o,
         "  finite MLE: {};  identifiable: {} (rank {} of {} parameters)",
-        r.existence.finite,
-        r.existence.identifiable,
-        r.existence.rank,
-        r.existence.parameters
+        r.header.existence.finite,
+        r.header.existence.identifiable,
+        r.header.existence.rank,
+        r.header.existence.parameters
     );
-    if !r.infinite_terms.is_empty() {
-        wln!(o, "  terms fixed at -inf: {}", r.infinite_terms.join(", "));
+    if !r.header.infinite_terms.is_empty() {
+        wln!(
+            o,
+            "  terms fixed at -inf: {}",
+            r.header.infinite_terms.join(", ")
+        );
     }
 }
 
