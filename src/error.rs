@@ -128,7 +128,7 @@ pub enum Error {
         last_change: f64,
     },
     /// A search space is too large to enumerate.
-    #[error("{lists} lists with maximum order {max_order}: {count} hierarchical models is more than the limit of {limit}; use a lower --max-order")]
+    #[error("{lists} lists with maximum order {max_order}: {count} hierarchical models (limit {limit}); {suggestion}")]
     ModelSpaceTooLarge {
         /// Number of lists.
         lists: usize,
@@ -138,6 +138,8 @@ pub enum Error {
         count: String,
         /// Largest space we enumerate.
         limit: u64,
+        /// What to do instead (the largest feasible order and its model count).
+        suggestion: String,
     },
     /// An estimate is undefined (e.g. Chapman with no recaptures).
     #[error("{what} is undefined: {reason}")]

@@ -332,26 +332,29 @@ pub fn search_with_progress(
     opts.validate()?;
     let t = table.lists();
     let order = default_order(t, opts);
-    if count_models(t, order, opts.limit).is_none() {
-        let count = if order <= 2 {
-            format!("2^{}", t * (t - 1) / 2)
+    let cands = candidates(t, order);
+    if cands.len() > 128 || count_models(t, order, opts.limit).is_none() {
+        let count = if order == 2 {
+            format!("2^{} = {}", t * (t - 1) / 2, 1u128 << (t * (t - 1) / 2))
         } else {
-            format!("more than {}", opts.limit)
+            format!("over {}", opts.limit)
         };
+        let suggestion = (1..order)
+            .rev()
+            .find_map(|k| count_models(t, k, opts.limit).map(|n| (k, n)))
+            .map_or_else(
+                || "raise --limit".to_string(),
+                |(k, n)| {
+                    let models = if n == 1 { "model" } else { "models" };
+                    format!("use a lower --max-order ({k}: {n} {models}), a larger --limit, or stepwise selection")
+                },
+            );
         return Err(Error::ModelSpaceTooLarge {
             lists: t,
             max_order: order,
             count,
             limit: opts.limit,
-        });
-    }
-    let cands = candidates(t, order);
-    if cands.len() > 128 {
-        return Err(Error::ModelSpaceTooLarge {
-            lists: t,
-            max_order: order,
-            count: format!("more than {}", opts.limit),
-            limit: opts.limit,
+            suggestion,
         });
     }
     // The fit of a model depends only on its finite terms and on its *minimal* infinite terms
