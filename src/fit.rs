@@ -177,6 +177,14 @@ pub struct Fit {
 }
 
 impl Fit {
+    /// The covariance of the finite coefficients as a matrix (rows and columns in the order of
+    /// `coefficients` with the −∞ terms skipped), from the information of the last IRLS step.
+    pub fn covariance_matrix(&self) -> ndarray::Array2<f64> {
+        let p = (self.covariance.len() as f64).sqrt().round() as usize;
+        ndarray::Array2::from_shape_vec((p, p), self.covariance.clone())
+            .expect("covariance is p × p")
+    }
+
     /// Coefficient by name (`(Intercept)`, `LA`, `LA:NG`).
     pub fn coefficient(&self, name: &str) -> Option<&Coefficient> {
         self.coefficients.iter().find(|c| c.name == name)

@@ -834,3 +834,26 @@ fn fast_existence_agrees_with_the_exact_check() {
         })
         .unwrap();
 }
+
+#[test]
+fn covariance_matrix_is_symmetric_and_matches_standard_errors() {
+    let f = fit(
+        &darkfigure::datasets::uk_2013(),
+        &Model::all_of_order(6, 2),
+        &FitOptions::default(),
+    )
+    .unwrap();
+    let c = f.covariance_matrix();
+    let finite: Vec<_> = f
+        .coefficients
+        .iter()
+        .filter(|c| c.estimate.is_finite())
+        .collect();
+    assert_eq!(c.nrows(), finite.len());
+    for (i, co) in finite.iter().enumerate() {
+        approx::assert_relative_eq!(c[[i, i]].sqrt(), co.std_error, max_relative = 1e-12);
+        for j in 0..i {
+            approx::assert_relative_eq!(c[[i, j]], c[[j, i]], max_relative = 1e-9);
+        }
+    }
+}
