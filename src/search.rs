@@ -339,7 +339,13 @@ pub fn search_with_progress(
         } else {
             format!("over {}", opts.limit)
         };
-        let suggestion = (1..order)
+        // Orders ≥ 3 contain every order-2 model, so they are out of reach when order 2 is.
+        let top_k = if count_models(t, 2, opts.limit).is_some() {
+            order - 1
+        } else {
+            1
+        };
+        let suggestion = (1..=top_k.min(order.saturating_sub(1)))
             .rev()
             .find_map(|k| count_models(t, k, opts.limit).map(|n| (k, n)))
             .map_or_else(
