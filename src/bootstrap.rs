@@ -381,9 +381,13 @@ impl Worker {
                 } else {
                     2.0
                 };
+                // Look up by slice: the support is copied only for a pattern not seen before.
+                if !among_codes.contains_key(support.as_slice()) {
+                    among_codes.insert(support.clone(), vec![u8::MAX; models.len()]);
+                }
                 let known = among_codes
-                    .entry(support.clone())
-                    .or_insert_with(|| vec![u8::MAX; models.len()]);
+                    .get_mut(support.as_slice())
+                    .expect("inserted above");
                 let rough = &mut self.rough;
                 rough.clear();
                 for (i, (m, (wt, wb))) in models.iter().zip(&self.warm).enumerate() {

@@ -42,6 +42,17 @@ fn draw_err(e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// The page of a chart: white background, the title, and the body split into the chart
+/// area and a footer of `footer_h` pixels for the legend and notes.
+fn titled_page<'a>(root: &Area<'a>, title: &str, footer_h: i32) -> Result<(Area<'a>, Area<'a>)> {
+    root.fill(&WHITE).map_err(draw_err)?;
+    let body = root
+        .titled(title, (FONT, 24).into_font().color(&BLACK))
+        .map_err(draw_err)?;
+    let body_h = body.dim_in_pixel().1 as i32;
+    Ok(body.split_vertically(body_h - footer_h))
+}
+
 /// Text style of a given plotters size (the SVG font size is `size / 1.24` px).
 fn text_style(size: f64, color: &RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     (FONT, size).into_font().color(color).pos(Pos::new(h, v))
@@ -189,12 +200,7 @@ pub fn bootstrap_svg(b: &Bootstrap, interval: Option<&Interval>, title: &str) ->
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_err)?;
-        let body = root
-            .titled(title, (FONT, 24).into_font().color(&BLACK))
-            .map_err(draw_err)?;
-        let body_h = body.dim_in_pixel().1 as i32;
-        let (chart_area, footer) = body.split_vertically(body_h - 84);
+        let (chart_area, footer) = titled_page(&root, title, 84)?;
 
         let mut chart = ChartBuilder::on(&chart_area)
             .margin_left(15)
@@ -375,12 +381,7 @@ pub fn ranking_svg(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_err)?;
-        let body = root
-            .titled(title, (FONT, 24).into_font().color(&BLACK))
-            .map_err(draw_err)?;
-        let body_h = body.dim_in_pixel().1 as i32;
-        let (chart_area, footer) = body.split_vertically(body_h - 70);
+        let (chart_area, footer) = titled_page(&root, title, 70)?;
         let mut chart = ChartBuilder::on(&chart_area)
             .margin_left(15)
             .margin_right(30)

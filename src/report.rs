@@ -218,7 +218,6 @@ impl EstimateReport {
                 iv.profile_mle = est.profile.as_ref().map(|p| p.mle);
                 r.interval = Some(iv);
                 r.bootstrap = est.bootstrap.as_ref().map(bootstrap_json);
-                r.detail = Some(Box::new(est.clone()));
                 r.iterations = Some(f.iterations);
             }
             Err(e) => r.error = Some(e.to_string()),
@@ -275,11 +274,21 @@ pub fn run_estimate(
         },
         None => (Model::parse(&opts.model, table.names())?, None),
     };
-    let existence = crate::existence::check(table, &model)?;
     let outcome = crate::estimate::estimate_model(table, &model, opts, progress);
-    let mut report = EstimateReport::new(table, &model, &outcome, Some(&existence));
+    // A successful estimate carries its existence check; only a failure needs it run here.
+    let existence = match &outcome {
+        Ok(_) => None,
+        Err(_) => Some(crate::existence::check(table, &model)?),
+    };
+    let mut report = EstimateReport::new(table, &model, &outcome, existence.as_ref());
     report.selection = selection.map(|s| serde_json::to_value(&s).expect("serialisable"));
-    Ok((report, outcome.err()))
+    match outcome {
+        Ok(est) => {
+            report.detail = Some(Box::new(est));
+            Ok((report, None))
+        }
+        Err(e) => Ok((report, Some(e))),
+    }
 }
 
 /// One row of `darkfigure models --json`.
