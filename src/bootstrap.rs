@@ -29,6 +29,7 @@ use crate::existence::check_counts_uncertified;
 use crate::fitter::{Fitter, Warm};
 use crate::interval::{pnorm, qnorm};
 use crate::model::Model;
+use crate::screen::{Screen, Target};
 use crate::select::{aic_stepwise_run, stepwise_run, StepwiseOptions};
 use crate::table::CaptureTable;
 use rand::SeedableRng;
@@ -37,10 +38,6 @@ use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
-
-/// Newton decrement below which a rough fit of the BIC/AIC-among bootstrap stops (deviance
-/// units; see the comment at its use).
-const ROUGH_DECREMENT: f64 = 1e-1;
 
 /// How replicate tables are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -199,7 +196,8 @@ pub struct Bootstrap {
     /// Quantiles at the requested levels.
     pub quantiles: Vec<Quantile>,
     /// Existence LPs solved over all replicates and jackknife tables (the rest were settled
-    /// by the fit certificate or the per-thread cache of support patterns).
+    /// by the fit certificate or the cache of support patterns, kept per chunk of 50
+    /// replicates (8 jackknife tables) so that the count does not depend on the number of threads).
     pub lp_solved: usize,
 }
 
@@ -286,35 +284,36 @@ pub fn bca_quantiles(reps: &[f64], point: f64, a: f64, levels: &[f64]) -> (f64, 
 }
 
 /// Per-thread state: a fitter and a cache of existence codes by (support, model).
-struct Worker {
+struct Worker<'a> {
     fitter: Fitter,
     codes: HashMap<Vec<u64>, HashMap<Vec<u32>, u8>>,
     support: Vec<u64>,
-    table: Vec<u64>,
-    /// Warm starts per model of `BicAmong` (coefficients on the data).
-    warm: Vec<(Vec<u32>, Vec<f64>)>,
+    /// `BicAmong`: each model's fit to the data (warm start and deviance bound).
+    among: &'a [Among],
     /// LPs solved (cache misses).
     lps: usize,
     /// `BicAmong`: existence code of each model per support pattern (`u8::MAX` unknown), so
     /// that models are certified once per pattern and failing ones are not refitted.
     among_codes: HashMap<Vec<u64>, Vec<u8>>,
-    /// `BicAmong`: (model index, criterion upper bound, lower bound) of the rough fits.
-    rough: Vec<(usize, f64, f64)>,
+    /// `BicAmong`: per-table quantities of the deviance bounds.
+    target: Target,
+    /// `BicAmong`: (criterion lower bound, model index), sorted.
+    order: Vec<(f64, usize)>,
 }
 
-impl Worker {
-    fn new(t: usize, counts: &[u64], warm: &[(Vec<u32>, Vec<f64>)]) -> Self {
+impl<'a> Worker<'a> {
+    fn new(t: usize, counts: &[u64], among: &'a [Among]) -> Self {
         let mut fitter = Fitter::new(t, counts);
         fitter.trust_divergence = true;
         Self {
             fitter,
             codes: HashMap::new(),
             support: Vec::new(),
-            table: vec![0; counts.len()],
-            warm: warm.to_vec(),
+            among,
             lps: 0,
             among_codes: HashMap::new(),
-            rough: Vec::new(),
+            target: Target::new(t),
+            order: Vec::new(),
         }
     }
 
@@ -370,12 +369,12 @@ impl Worker {
                 Err(e) => return Err(e),
             },
             Estimator::BicAmong(models) | Estimator::AicAmong(models) => {
-                // Rank by rough fits: Newton from the data's coefficients, stopped once its
-                // decrement λ² = gᵀI⁻¹g is below ROUGH_DECREMENT. The deviance at the MLE is
-                // then in [D − 3λ², D] (the quadratic model gives D − D* ≈ λ²; the factor 3
-                // covers its error at λ² ≤ 0.1). Only models whose lower bound reaches the
-                // best upper bound are fitted to R's convergence and compared exactly; ties
-                // go to the earlier model, as in MultipleSystemsEstimation.
+                // Branch and bound: every model gets a certified lower bound on its criterion
+                // (`screen`: deviance bound from the data's fit, plus the penalty); models
+                // are then fitted exactly in increasing order of that bound until the bound
+                // exceeds the best criterion found. A skipped model's exact criterion is
+                // above the best, so the choice equals fitting all of them. Ties go to the
+                // earlier model, as in MultipleSystemsEstimation.
                 let penalty = if matches!(est, Estimator::BicAmong(_)) {
                     f.observed().ln()
                 } else {
@@ -388,41 +387,45 @@ impl Worker {
                 let known = among_codes
                     .get_mut(support.as_slice())
                     .expect("inserted above");
-                let rough = &mut self.rough;
-                rough.clear();
-                for (i, (m, (wt, wb))) in models.iter().zip(&self.warm).enumerate() {
-                    let warm = Some(Warm::Given(wt, wb));
-                    let bound = match known[i] {
-                        0 => f.fit_rough(m.terms(), warm, ROUGH_DECREMENT).ok(),
-                        u8::MAX => {
-                            let a = f.assess(m.terms(), warm, &mut lp)?;
-                            known[i] = a.code;
-                            a.fit.map(|q| (q.deviance, 0.0))
-                        }
-                        _ => None,
-                    };
-                    if let Some((d, l2)) = bound {
-                        let k = m.parameters() as f64 * penalty;
-                        rough.push((i, d + k, d - 3.0 * l2 - 1e-7 * d.abs() + k));
-                    }
-                }
-                let best_upper = rough.iter().map(|r| r.1).fold(f64::INFINITY, f64::min);
-                let mut best: Option<(f64, f64)> = None;
-                for &(i, _, lower) in rough.iter() {
-                    if lower > best_upper {
+                self.target.load(counts);
+                let order = &mut self.order;
+                order.clear();
+                for (i, (m, a)) in models.iter().zip(self.among).enumerate() {
+                    if known[i] != 0 && known[i] != u8::MAX {
                         continue;
                     }
-                    let (wt, wb) = &self.warm[i];
-                    if let Ok(q) = f.fit(models[i].terms(), Some(Warm::Given(wt, wb))) {
+                    let k = m.parameters() as f64 * penalty;
+                    let lower = a.screen.as_ref().map_or(f64::NEG_INFINITY, |s| {
+                        s.deviance_lower_bound(f, &mut self.target)
+                    });
+                    order.push((lower + k, i));
+                }
+                order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let mut best: Option<(f64, usize, f64)> = None;
+                for &(lower, i) in order.iter() {
+                    // Slack for rounding in the bound (the fits' own error is far larger).
+                    if let Some((bv, _, _)) = best {
+                        if lower > bv + 1e-9 * bv.abs().max(1.0) {
+                            break;
+                        }
+                    }
+                    let warm = Some(Warm::Given(&self.among[i].terms, &self.among[i].beta));
+                    if known[i] == u8::MAX {
+                        known[i] = f.assess(models[i].terms(), warm, &mut lp)?.code;
+                    }
+                    if known[i] != 0 {
+                        continue;
+                    }
+                    if let Ok(q) = f.fit(models[i].terms(), warm) {
                         if q.converged {
                             let v = q.deviance + models[i].parameters() as f64 * penalty;
-                            if best.is_none_or(|(bv, _)| v < bv) {
-                                best = Some((v, q.estimate));
+                            if best.is_none_or(|(bv, bi, _)| v < bv || (v == bv && i < bi)) {
+                                best = Some((v, i, q.estimate));
                             }
                         }
                     }
                 }
-                best.map(|b| b.1)
+                best.map(|b| b.2)
             }
             Estimator::Search(criterion, order) => {
                 let table =
@@ -447,7 +450,12 @@ impl Worker {
 }
 
 /// Draw a nonparametric replicate into `out` (indexed by bitmask).
-fn draw_nonparametric(cells: &[(u32, u64)], n: u64, rng: &mut ChaCha8Rng, out: &mut [u64]) {
+pub(crate) fn draw_nonparametric(
+    cells: &[(u32, u64)],
+    n: u64,
+    rng: &mut ChaCha8Rng,
+    out: &mut [u64],
+) {
     out.iter_mut().for_each(|x| *x = 0);
     let mut left = n;
     let mut mass_left: u64 = cells.iter().map(|c| c.1).sum();
@@ -487,8 +495,15 @@ fn draw_parametric(fitted: &[f64], total: u64, rng: &mut ChaCha8Rng, out: &mut [
     }
 }
 
-/// Coefficients of every model of `BicAmong` on the data (their warm starts).
-fn warm_starts(table: &CaptureTable, est: &Estimator) -> Vec<(Vec<u32>, Vec<f64>)> {
+/// One model of `BicAmong`/`AicAmong` fitted to the data: warm start and deviance bound.
+struct Among {
+    terms: Vec<u32>,
+    beta: Vec<f64>,
+    screen: Option<Screen>,
+}
+
+/// Fit every model of `BicAmong`/`AicAmong` to the data.
+fn among_fits(table: &CaptureTable, est: &Estimator) -> Vec<Among> {
     let (Estimator::BicAmong(models) | Estimator::AicAmong(models)) = est else {
         return Vec::new();
     };
@@ -498,9 +513,17 @@ fn warm_starts(table: &CaptureTable, est: &Estimator) -> Vec<(Vec<u32>, Vec<f64>
         .map(|m| match f.fit(m.terms(), None) {
             Ok(_) => {
                 let (t, b) = f.coefficients();
-                (t.to_vec(), b.to_vec())
+                Among {
+                    terms: t.to_vec(),
+                    beta: b.to_vec(),
+                    screen: Screen::from_fit(&f),
+                }
             }
-            Err(_) => (Vec::new(), Vec::new()),
+            Err(_) => Among {
+                terms: Vec::new(),
+                beta: Vec::new(),
+                screen: None,
+            },
         })
         .collect()
 }
@@ -528,8 +551,8 @@ pub fn bootstrap(
         }
     }
     let t = table.lists();
-    let warm = warm_starts(table, est);
-    let mut w = Worker::new(t, table.counts(), &warm);
+    let among = among_fits(table, est);
+    let mut w = Worker::new(t, table.counts(), &among);
     let point = w
         .estimate(est, table.counts())?
         .ok_or_else(|| Error::Undefined {
@@ -549,63 +572,68 @@ pub fn bootstrap(
     let n = table.observed();
     let b_total = replay.map_or(opts.replicates, <[Vec<u64>]>::len);
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let reps: Vec<Result<(Option<f64>, usize)>> = (0..b_total)
-        .into_par_iter()
-        .map_init(
-            || Worker::new(t, table.counts(), &warm),
-            |wk, b| {
-                let mut buf = std::mem::take(&mut wk.table);
-                match replay {
-                    Some(r) => buf.copy_from_slice(&r[b]),
-                    None => {
-                        let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-                        rng.set_stream(b as u64);
-                        match &fitted {
-                            None => draw_nonparametric(&cells, n, &mut rng, &mut buf),
-                            Some(fit) => draw_parametric(
-                                fit,
-                                (fit.iter().sum::<f64>()).round() as u64,
-                                &mut rng,
-                                &mut buf,
-                            ),
+    // Fixed chunks of replicates, each with a fresh worker: the existence caches (and so the
+    // LP count, and any code settled by a fit certificate rather than the LP) then depend on
+    // the chunk alone, never on how rayon spreads chunks over threads.
+    let reps: Vec<Result<(Option<f64>, usize)>> = chunks(b_total, CHUNK)
+        .flat_map_iter(|range| {
+            let mut wk = Worker::new(t, table.counts(), &among);
+            let mut buf = vec![0; table.counts().len()];
+            range
+                .map(|b| {
+                    match replay {
+                        Some(r) => buf.copy_from_slice(&r[b]),
+                        None => {
+                            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+                            rng.set_stream(b as u64);
+                            match &fitted {
+                                None => draw_nonparametric(&cells, n, &mut rng, &mut buf),
+                                Some(fit) => draw_parametric(
+                                    fit,
+                                    (fit.iter().sum::<f64>()).round() as u64,
+                                    &mut rng,
+                                    &mut buf,
+                                ),
+                            }
                         }
                     }
-                }
-                let before = wk.lps;
-                let r = if buf.iter().all(|&c| c == 0) {
-                    Ok(None)
-                } else {
-                    wk.estimate(est, &buf)
-                };
-                let r = r.map(|e| (e, wk.lps - before));
-                wk.table = buf;
-                if let Some(p) = progress {
-                    p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                }
-                r
-            },
-        )
+                    let before = wk.lps;
+                    let r = if buf.iter().all(|&c| c == 0) {
+                        Ok(None)
+                    } else {
+                        wk.estimate(est, &buf)
+                    };
+                    if let Some(p) = progress {
+                        p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                    }
+                    r.map(|e| (e, wk.lps - before))
+                })
+                .collect::<Vec<_>>()
+        })
         .collect();
     let reps = reps.into_iter().collect::<Result<Vec<_>>>()?;
     let mut lp_solved: usize = reps.iter().map(|r| r.1).sum();
     let replicates: Vec<Option<f64>> = reps.into_iter().map(|r| r.0).collect();
     // Jackknife over observed cells.
-    let jackknife: Vec<(u32, u64, Option<f64>, usize)> = cells
-        .par_iter()
-        .map_init(
-            || Worker::new(t, table.counts(), &warm),
-            |wk, &(h, c)| {
-                let mut counts = table.counts().to_vec();
-                counts[h as usize] -= 1;
-                let before = wk.lps;
-                let e = if counts.iter().all(|&x| x == 0) {
-                    Ok(None)
-                } else {
-                    wk.estimate(est, &counts)
-                };
-                e.map(|e| (h, c, e, wk.lps - before))
-            },
-        )
+    let jackknife: Vec<(u32, u64, Option<f64>, usize)> = chunks(cells.len(), JACKKNIFE_CHUNK)
+        .flat_map_iter(|range| {
+            let mut wk = Worker::new(t, table.counts(), &among);
+            let mut counts = table.counts().to_vec();
+            cells[range]
+                .iter()
+                .map(|&(h, c)| {
+                    counts[h as usize] -= 1;
+                    let before = wk.lps;
+                    let e = if counts.iter().all(|&x| x == 0) {
+                        Ok(None)
+                    } else {
+                        wk.estimate(est, &counts)
+                    };
+                    counts[h as usize] += 1;
+                    e.map(|e| (h, c, e, wk.lps - before))
+                })
+                .collect::<Vec<_>>()
+        })
         .collect::<Result<Vec<_>>>()?;
     lp_solved += jackknife.iter().map(|j| j.3).sum::<usize>();
     let jackknife: Vec<(u32, u64, Option<f64>)> = jackknife
@@ -637,6 +665,20 @@ pub fn bootstrap(
         quantiles,
         lp_solved,
     })
+}
+
+/// Replicates per worker (see [`bootstrap`]): large enough for the existence caches to pay,
+/// small enough to keep the threads busy at `B` = 1,000.
+const CHUNK: usize = 50;
+/// Jackknife tables per worker: they share the data's support, so the caches matter less
+/// than spreading a few dozen tables over the threads.
+const JACKKNIFE_CHUNK: usize = 8;
+
+/// `0..n` split into consecutive ranges of `size`, as a parallel iterator in order.
+fn chunks(n: usize, size: usize) -> impl IndexedParallelIterator<Item = std::ops::Range<usize>> {
+    (0..n.div_ceil(size))
+        .into_par_iter()
+        .map(move |c| c * size..((c + 1) * size).min(n))
 }
 
 /// Fitted means (index 0: dark figure) of the model the estimator picks on the data.
@@ -727,5 +769,68 @@ mod tests {
         draw_nonparametric(&cells, 100, &mut rng, &mut out);
         assert_eq!(out.iter().sum::<u64>(), 100);
         assert_eq!(out[2], 0);
+    }
+}
+
+#[cfg(test)]
+mod branch_and_bound_tests {
+    use super::*;
+
+    /// Skipping models by their deviance bounds picks exactly what fitting all of them picks,
+    /// on nonparametric tables (support within the data's), parametric ones (cells empty in
+    /// the data may be filled) and jackknife-like tables, for BIC and AIC.
+    #[test]
+    fn screening_changes_no_choice() {
+        for (table, order, ntop) in [
+            (crate::datasets::uk_2013_5(), 3, 100),
+            (crate::datasets::korea(), 3, 30),
+            (crate::datasets::new_orleans_5(), 2, 60),
+        ] {
+            let t = table.lists();
+            let top = crate::search::search(
+                &table,
+                &crate::search::SearchOptions {
+                    max_order: Some(order),
+                    top: Some(ntop),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            let models: Vec<Model> = top.models.iter().map(|m| m.model(t)).collect();
+            let fitted = crate::fit::fit(&table, &models[0], &crate::FitOptions::default())
+                .unwrap()
+                .fitted;
+            let cells: Vec<(u32, u64)> = table
+                .observed_cells()
+                .into_iter()
+                .map(|h| (h, table.count(h)))
+                .collect();
+            for est in [
+                Estimator::BicAmong(models.clone()),
+                Estimator::AicAmong(models.clone()),
+            ] {
+                let among = among_fits(&table, &est);
+                assert!(among.iter().all(|a| a.screen.is_some()));
+                let blind: Vec<Among> = among_fits(&table, &est)
+                    .into_iter()
+                    .map(|a| Among { screen: None, ..a })
+                    .collect();
+                let mut screened = Worker::new(t, table.counts(), &among);
+                let mut all = Worker::new(t, table.counts(), &blind);
+                let mut y = vec![0; table.counts().len()];
+                for b in 0..150u64 {
+                    let mut rng = ChaCha8Rng::seed_from_u64(b);
+                    if b % 2 == 0 {
+                        draw_nonparametric(&cells, table.observed(), &mut rng, &mut y);
+                    } else {
+                        let total = fitted.iter().sum::<f64>().round() as u64;
+                        draw_parametric(&fitted, total, &mut rng, &mut y);
+                    }
+                    let a = screened.estimate(&est, &y).unwrap();
+                    let e = all.estimate(&est, &y).unwrap();
+                    assert_eq!(a.map(f64::to_bits), e.map(f64::to_bits), "table {y:?}");
+                }
+            }
+        }
     }
 }

@@ -47,6 +47,7 @@ pub mod petersen;
 pub mod plot;
 pub mod rcapture;
 pub mod report;
+mod screen;
 pub mod search;
 pub mod select;
 pub mod sensitivity;

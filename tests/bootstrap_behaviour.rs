@@ -29,6 +29,7 @@ fn identical_for_one_and_two_threads() {
         (datasets::western(), Estimator::Stepwise(0.02)),
         (datasets::kosovo(), Estimator::AicStepwise(0.05)),
         (datasets::new_orleans(), Estimator::Stepwise(0.02)),
+        (datasets::korea(), korea_bic_top()),
     ] {
         let opts = BootstrapOptions::new(300, 99);
         let a = run_in_pool(1, &table, &est, &opts);
@@ -40,7 +41,22 @@ fn identical_for_one_and_two_threads() {
         assert_eq!(bits(&a), bits(&b));
         assert_eq!(a.acceleration.to_bits(), b.acceleration.to_bits());
         assert_eq!(a.quantiles, b.quantiles);
+        assert_eq!(a.lp_solved, b.lp_solved);
     }
+}
+
+/// BIC among the best models of Korea (the case where existence LPs are solved and cached).
+fn korea_bic_top() -> Estimator {
+    let t = datasets::korea();
+    let top = darkfigure::search::search(
+        &t,
+        &darkfigure::search::SearchOptions {
+            top: Some(20),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    Estimator::BicAmong(top.models.iter().map(|m| m.model(t.lists())).collect())
 }
 
 #[test]

@@ -805,10 +805,23 @@ fn select_known_values() {
 // 5. Bootstrap
 // ---------------------------------------------------------------------------------------------
 
+/// Run `args` with `--threads 1` and `--threads 2`; both succeed with identical stdout.
+fn same_for_one_and_two_threads(args: &[&str]) -> Output {
+    let one = run(&[args, &["--threads", "1"]].concat());
+    let two = run(&[args, &["--threads", "2"]].concat());
+    expect_code(&one, 0, "threads 1");
+    expect_code(&two, 0, "threads 2");
+    assert_eq!(
+        one.stdout, two.stdout,
+        "stdout differs between 1 and 2 threads"
+    );
+    one
+}
+
 #[test]
 fn bootstrap_is_identical_for_any_thread_count() {
     let uk5 = data("ukdat_5.csv");
-    let base = [
+    let one = same_for_one_and_two_threads(&[
         "estimate",
         uk5.as_str(),
         "--select",
@@ -818,17 +831,7 @@ fn bootstrap_is_identical_for_any_thread_count() {
         "--seed",
         "7",
         "--json",
-        "--threads",
-    ];
-    let one = run(&[&base[..], &["1"]].concat());
-    let two = run(&[&base[..], &["2"]].concat());
-    expect_code(&one, 0, "threads 1");
-    expect_code(&two, 0, "threads 2");
-    assert_eq!(
-        one.stdout, two.stdout,
-        "stdout differs between 1 and 2 threads"
-    );
-
+    ]);
     let v = json(&one, "bootstrap");
     check_estimate_json(&v, "bootstrap");
     let b = &v["bootstrap"];
@@ -860,6 +863,26 @@ fn bootstrap_is_identical_for_any_thread_count() {
     assert_eq!(b["replicate_estimates"].as_array().map(Vec::len), Some(200));
     assert_eq!(v["interval"]["lower"], q["0.025"]);
     assert_eq!(v["interval"]["upper"], q["0.975"]);
+}
+
+/// The BIC-among bootstrap caches existence codes and counts LPs: the JSON (with
+/// `lp_solved`) must still not depend on the thread count.
+#[test]
+fn bic_bootstrap_json_is_identical_for_any_thread_count() {
+    let korea = data("korea.csv");
+    let one = same_for_one_and_two_threads(&[
+        "estimate",
+        korea.as_str(),
+        "--select",
+        "bic",
+        "--bootstrap",
+        "1000",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    let v = json(&one, "bic bootstrap");
+    assert!(v["bootstrap"]["lp_solved"].as_u64().unwrap() > 0);
 }
 
 #[test]
