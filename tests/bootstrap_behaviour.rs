@@ -75,12 +75,12 @@ fn same_seed_same_result_other_seed_other_result() {
 
 /// With our own resampling and B = 10,000 the stepwise BCa 2.5% and 97.5% limits are within
 /// 5% of SparseMSE's B = 1,000 values (Monte-Carlo tolerance) — except the UK five-list lower
-/// limit, 5.3% above R's: R's value is itself a B = 1,000 Monte-Carlo draw from the far tail
-/// (adjusted level ≈ 0.005), and our own B = 1,000 runs with seeds 1–6 give 8,957–9,529
-/// around our B = 10,000 value of 9,270; R's 8,785 (with z0 = −0.487 against our −0.42 ±
-/// 0.04 at B = 1,000) is at the low edge of that spread. Replaying R's own resamples gives
-/// R's limits exactly (`bootstrap_reference.rs`), so the difference is resampling noise.
-/// That limit is held to 6%.
+/// limit, 5.3% above R's (ours 9,270, R 8,785). That limit is read at an adjusted level of
+/// about 0.0013, i.e. near the smallest of R's 1,000 replicates, so R's value is essentially a
+/// sample minimum; `r_lower_limit_is_a_plausible_b1000_draw` shows it is within the spread of
+/// our own B = 1,000 runs, the KS test below finds R's and our replicate distributions
+/// indistinguishable, and replaying R's own resamples gives R's limits exactly
+/// (`bootstrap_reference.rs`). That limit is held to 6%.
 #[test]
 fn stepwise_bca_limits_agree_with_r_within_monte_carlo_error() {
     for ds in ["ukdat", "ukdat_5"] {
@@ -109,7 +109,80 @@ fn stepwise_bca_limits_agree_with_r_within_monte_carlo_error() {
                 "{ds} {level}: ours {ours}, R {want}"
             );
         }
+        // The whole distribution: R's 1,000 replicate estimates against our 10,000
+        // (two-sample Kolmogorov–Smirnov).
+        let boot = load(&format!("sparsemse/bootcounts/{ds}_bootcounts.json"));
+        let theirs: Vec<f64> = boot["bootreps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(num)
+            .collect();
+        let ours: Vec<f64> = b.replicates.iter().flatten().copied().collect();
+        let (d, p) = kolmogorov_smirnov(&ours, &theirs);
+        eprintln!("{ds}: KS D = {d:.4}, p = {p:.3}");
+        assert!(p > 0.01, "{ds}: KS D = {d}, p = {p}");
     }
+}
+
+/// R's UK five-list lower BCa limit (8,785, B = 1,000) as one draw of the B = 1,000 Monte-Carlo
+/// distribution: among our own B = 1,000 runs with seeds 1–100, some fall at or below it
+/// (a helper's run over seeds 1–2,000 put it at the 3.0th percentile, mean 9,219, sd 197).
+#[test]
+fn r_lower_limit_is_a_plausible_b1000_draw() {
+    let r = load("sparsemse/ukdat_5.json");
+    let want = num(&r["bootstrap"]["BCaquantiles"]["0.025"]);
+    let table = datasets::uk_2013_5();
+    let lows: Vec<f64> = (1..=100)
+        .map(|seed| {
+            let b = bootstrap(
+                &table,
+                &Estimator::Stepwise(0.02),
+                &BootstrapOptions::new(1_000, seed),
+                None,
+                None,
+            )
+            .unwrap();
+            b.quantile(0.025).unwrap().bca.unwrap()
+        })
+        .collect();
+    let below = lows.iter().filter(|&&l| l <= want).count();
+    let mean = lows.iter().sum::<f64>() / lows.len() as f64;
+    eprintln!("R {want:.0}: {below} of 100 seeds at or below; our mean {mean:.0}");
+    assert!(
+        (1..=20).contains(&below),
+        "{below} of 100 at or below R's {want}"
+    );
+}
+
+/// Two-sample Kolmogorov–Smirnov statistic and its asymptotic p-value (Stephens' correction;
+/// Numerical Recipes §14.3).
+fn kolmogorov_smirnov(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (n, m) = (a.len() as f64, b.len() as f64);
+    let (mut i, mut j, mut d) = (0, 0, 0.0f64);
+    while i < a.len() && j < b.len() {
+        let x = a[i].min(b[j]);
+        while i < a.len() && a[i] <= x {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= x {
+            j += 1;
+        }
+        d = d.max((i as f64 / n - j as f64 / m).abs());
+    }
+    let ne = (n * m / (n + m)).sqrt();
+    let lambda = (ne + 0.12 + 0.11 / ne) * d;
+    let p: f64 = (1..=100)
+        .map(|k| {
+            let k = f64::from(k);
+            2.0 * (-1f64).powf(k - 1.0) * (-2.0 * k * k * lambda * lambda).exp()
+        })
+        .sum();
+    (d, p.clamp(0.0, 1.0))
 }
 
 #[test]
