@@ -214,6 +214,10 @@ fn chord_bound(
         let mut tau: f64 = 0.0;
         for h in 1..cells.len() {
             let m = mu[h] + mu0[h] * cells[h];
+            if !m.is_finite() {
+                // A chord step overflowed: no bound.
+                return f64::NEG_INFINITY;
+            }
             if m < 0.0 {
                 tau = tau.max(-m / (y[h] as f64 - m));
             }
@@ -232,7 +236,12 @@ fn chord_bound(
                 entropy += m - m * m.ln();
             }
         }
-        return 2.0 * (target.ylny_minus_y + entropy);
+        let bound = 2.0 * (target.ylny_minus_y + entropy);
+        return if bound.is_finite() {
+            bound
+        } else {
+            f64::NEG_INFINITY
+        };
     }
     unreachable!("the last chord step returns")
 }
