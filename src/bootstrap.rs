@@ -196,8 +196,8 @@ pub struct Bootstrap {
     /// Quantiles at the requested levels.
     pub quantiles: Vec<Quantile>,
     /// Existence LPs solved over all replicates and jackknife tables (the rest were settled
-    /// by the fit certificate or the cache of support patterns, kept per chunk of 50
-    /// replicates (8 jackknife tables) so that the count does not depend on the number of threads).
+    /// by the fit certificate or the cache of support patterns, kept per chunk of at most
+    /// 50 replicates (8 jackknife tables) so that the count does not depend on the number of threads).
     pub lp_solved: usize,
 }
 
@@ -373,8 +373,9 @@ impl<'a> Worker<'a> {
                 // (`screen`: deviance bound from the data's fit, plus the penalty); models
                 // are then fitted exactly in increasing order of that bound until the bound
                 // exceeds the best criterion found. A skipped model's exact criterion is
-                // above the best, so the choice equals fitting all of them. Ties go to the
-                // earlier model, as in MultipleSystemsEstimation.
+                // above the best, so the choice equals fitting all of them. Candidates are the
+                // models whose MLE exists and whose fit converged (without a count fitted at
+                // the floor ε). Ties go to the earlier model, as in MultipleSystemsEstimation.
                 let penalty = if matches!(est, Estimator::BicAmong(_)) {
                     f.observed().ln()
                 } else {
@@ -398,26 +399,42 @@ impl<'a> Worker<'a> {
                     let lower = a.screen.as_ref().map_or(f64::NEG_INFINITY, |s| {
                         s.deviance_lower_bound(f, &mut self.target)
                     });
+                    let lower = if lower.is_nan() {
+                        f64::NEG_INFINITY
+                    } else {
+                        lower
+                    };
                     order.push((lower + k, i));
                 }
                 order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                // Slack for rounding: in the criteria themselves, and in the bound's sums of
+                // `y ln y` and `m ln m`, which cancel to a small deviance.
+                let slack = 1e-12 * self.target.magnitude();
                 let mut best: Option<(f64, usize, f64)> = None;
                 for &(lower, i) in order.iter() {
-                    // Slack for rounding in the bound (the fits' own error is far larger).
                     if let Some((bv, _, _)) = best {
-                        if lower > bv + 1e-9 * bv.abs().max(1.0) {
+                        if lower > bv + 1e-9 * bv.abs().max(1.0) + slack {
                             break;
                         }
                     }
                     let warm = Some(Warm::Given(&self.among[i].terms, &self.among[i].beta));
                     if known[i] == u8::MAX {
-                        known[i] = f.assess(models[i].terms(), warm, &mut lp)?.code;
+                        known[i] = match f.assess(models[i].terms(), warm, &mut lp) {
+                            Ok(a) => a.code,
+                            // The MLE exists (the LP says so) but Newton did not reach it on
+                            // these counts: not a candidate here (the fit below fails too).
+                            Err(Error::NotConverged { .. }) => 0,
+                            Err(e) => return Err(e),
+                        };
                     }
                     if known[i] != 0 {
                         continue;
                     }
                     if let Ok(q) = f.fit(models[i].terms(), warm) {
-                        if q.converged {
+                        // A fit with an observed cell at R's floor of the fitted mean (ε) is
+                        // not an MLE (its deviance is below the model's infimum), so it is
+                        // not a candidate either.
+                        if q.converged && !f.has_floored_count() {
                             let v = q.deviance + models[i].parameters() as f64 * penalty;
                             if best.is_none_or(|(bv, bi, _)| v < bv || (v == bv && i < bi)) {
                                 best = Some((v, i, q.estimate));
@@ -667,15 +684,17 @@ pub fn bootstrap(
     })
 }
 
-/// Replicates per worker (see [`bootstrap`]): large enough for the existence caches to pay,
-/// small enough to keep the threads busy at `B` = 1,000.
+/// Most replicates per worker (see [`bootstrap`]): enough for the existence caches to pay.
 const CHUNK: usize = 50;
-/// Jackknife tables per worker: they share the data's support, so the caches matter less
-/// than spreading a few dozen tables over the threads.
+/// Most jackknife tables per worker: they share the data's support, so the caches matter
+/// less than spreading a few dozen tables over the threads.
 const JACKKNIFE_CHUNK: usize = 8;
 
-/// `0..n` split into consecutive ranges of `size`, as a parallel iterator in order.
+/// `0..n` split into consecutive ranges of at most `size` and at least 16 ranges when `n`
+/// allows, as a parallel iterator in order. The split depends on `n` alone, never on the
+/// number of threads.
 fn chunks(n: usize, size: usize) -> impl IndexedParallelIterator<Item = std::ops::Range<usize>> {
+    let size = n.div_ceil(16).clamp(1, size);
     (0..n.div_ceil(size))
         .into_par_iter()
         .map(move |c| c * size..((c + 1) * size).min(n))
@@ -775,6 +794,124 @@ mod tests {
 #[cfg(test)]
 mod branch_and_bound_tests {
     use super::*;
+
+    /// Screened and unscreened choices agree on random four- and five-list tables with counts
+    /// from tens to tens of millions and up to 40% empty cells (where fits reach R's floor of
+    /// the fitted means, or Newton stops short of an existing MLE).
+    #[test]
+    fn screening_changes_no_choice_on_random_tables() {
+        screening_on_random_tables(40, 10);
+    }
+
+    /// The same on 300 tables with 20 replicates each (80 s).
+    #[test]
+    #[ignore = "long: cargo test --release -- --ignored screening"]
+    fn screening_changes_no_choice_on_many_random_tables() {
+        screening_on_random_tables(300, 20);
+    }
+
+    fn screening_on_random_tables(tables: usize, replicates: u64) {
+        use rand::Rng;
+        let mut g = ChaCha8Rng::seed_from_u64(7);
+        for rep in 0..tables {
+            let t = if rep % 3 == 0 { 5 } else { 4 };
+            let scale = [10.0, 1e3, 1e5, 1e7][rep % 4];
+            let empty = [0.0, 0.2, 0.4][rep % 3];
+            let mut counts = vec![0u64; 1 << t];
+            for c in counts.iter_mut().skip(1) {
+                if g.random::<f64>() >= empty {
+                    *c = (scale * g.random::<f64>().powi(4)).round() as u64;
+                }
+            }
+            let names = (0..t).map(|i| format!("L{i}")).collect::<Vec<_>>();
+            let Ok(table) = CaptureTable::from_counts(names, &counts) else {
+                continue;
+            };
+            let Ok(top) = crate::search::search(
+                &table,
+                &crate::search::SearchOptions {
+                    max_order: Some(t - 1),
+                    top: Some(40),
+                    ..Default::default()
+                },
+            ) else {
+                continue;
+            };
+            let models: Vec<Model> = top.models.iter().map(|m| m.model(t)).collect();
+            let cells: Vec<(u32, u64)> = table
+                .observed_cells()
+                .into_iter()
+                .map(|h| (h, table.count(h)))
+                .collect();
+            for est in [
+                Estimator::BicAmong(models.clone()),
+                Estimator::AicAmong(models),
+            ] {
+                let among = among_fits(&table, &est);
+                let blind: Vec<Among> = among_fits(&table, &est)
+                    .into_iter()
+                    .map(|a| Among { screen: None, ..a })
+                    .collect();
+                let mut y = vec![0; table.counts().len()];
+                for b in 0..replicates {
+                    let mut rng = ChaCha8Rng::seed_from_u64(b);
+                    draw_nonparametric(&cells, table.observed(), &mut rng, &mut y);
+                    // Fresh workers: the same existence-cache state on both sides.
+                    let a = Worker::new(t, table.counts(), &among).estimate(&est, &y);
+                    let e = Worker::new(t, table.counts(), &blind).estimate(&est, &y);
+                    match (a, e) {
+                        (Ok(a), Ok(e)) => assert_eq!(
+                            a.map(f64::to_bits),
+                            e.map(f64::to_bits),
+                            "table {y:?}: {a:?} vs {e:?}"
+                        ),
+                        (a, e) => assert_eq!(a.is_ok(), e.is_ok(), "table {y:?}"),
+                    }
+                }
+            }
+        }
+    }
+
+    /// A replicate on which one of the 40 models "converges" with an observed cell fitted at
+    /// R's floor ε (N̂ ≈ 1.4e14): that fit is not an MLE — its deviance is below the model's
+    /// infimum, and below the screening bound — so it is no candidate, screened or not.
+    #[test]
+    fn fits_at_the_floor_are_no_candidates() {
+        let data: [u64; 32] = [
+            0, 197, 11, 990, 291, 0, 234, 0, 1, 1, 481, 2, 996, 810, 3, 223, 351, 104, 78, 176, 0,
+            1, 0, 535, 0, 375, 5, 5, 0, 7, 861, 18,
+        ];
+        let y: [u64; 32] = [
+            0, 220, 7, 963, 281, 0, 220, 0, 2, 0, 476, 5, 1024, 781, 2, 207, 361, 117, 83, 174, 0,
+            2, 0, 530, 0, 362, 3, 2, 0, 4, 900, 30,
+        ];
+        let names = (0..5).map(|i| format!("L{i}")).collect::<Vec<_>>();
+        let table = CaptureTable::from_counts(names, &data).unwrap();
+        let top = crate::search::search(
+            &table,
+            &crate::search::SearchOptions {
+                max_order: Some(4),
+                top: Some(40),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let models: Vec<Model> = top.models.iter().map(|m| m.model(5)).collect();
+        for est in [
+            Estimator::BicAmong(models.clone()),
+            Estimator::AicAmong(models.clone()),
+        ] {
+            let among = among_fits(&table, &est);
+            let blind: Vec<Among> = among_fits(&table, &est)
+                .into_iter()
+                .map(|a| Among { screen: None, ..a })
+                .collect();
+            let a = Worker::new(5, &data, &among).estimate(&est, &y).unwrap();
+            let e = Worker::new(5, &data, &blind).estimate(&est, &y).unwrap();
+            assert_eq!(a.map(f64::to_bits), e.map(f64::to_bits));
+            assert!(a.unwrap() < 1e5, "{a:?}");
+        }
+    }
 
     /// Skipping models by their deviance bounds picks exactly what fitting all of them picks,
     /// on nonparametric tables (support within the data's), parametric ones (cells empty in

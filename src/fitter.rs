@@ -296,6 +296,15 @@ impl Fitter {
         Some(self.ws.beta_slice()[a] / e[a].sqrt())
     }
 
+    /// Whether the last fit has a positive count whose fitted mean sits at R's floor `ε`
+    /// (`μ = max(e^η, ε)`): its deviance is then below the model's infimum.
+    pub fn has_floored_count(&self) -> bool {
+        // The floor is applied on the log scale, so `e^{ln ε}` may exceed ε in the last bit.
+        let floor = f64::EPSILON * (1.0 + 1e-9);
+        let mu = self.ws.mu_slice();
+        (1..self.counts.len()).any(|h| self.kept[h] && self.counts[h] > 0 && mu[h] <= floor)
+    }
+
     /// Whether a kept cell has a zero count (otherwise `x = y` proves existence).
     fn has_kept_zero(&self) -> bool {
         (1..self.counts.len()).any(|h| self.kept[h] && self.counts[h] == 0)

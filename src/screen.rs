@@ -51,6 +51,8 @@ pub(crate) struct Screen {
 pub(crate) struct Target {
     /// `Σ_c (y_c ln y_c − y_c)` over the observed cells.
     ylny_minus_y: f64,
+    /// `Σ_c (|y_c ln y_c| + y_c)`: the size of the sums that cancel in a bound.
+    magnitude: f64,
     /// The step `Δ`; `XΔ` per cell; the current means and their margins.
     step: Vec<f64>,
     cells: Vec<f64>,
@@ -67,6 +69,7 @@ impl Target {
         let n = 1 << t;
         Self {
             ylny_minus_y: 0.0,
+            magnitude: 0.0,
             step: Vec::new(),
             cells: vec![0.0; n],
             mu: vec![0.0; n],
@@ -79,14 +82,20 @@ impl Target {
 
     /// Load the table `y` (indexed by bitmask; entry 0 ignored).
     pub(crate) fn load(&mut self, y: &[u64]) {
-        self.ylny_minus_y = y[1..]
-            .iter()
-            .filter(|&&c| c > 0)
-            .map(|&c| {
-                let c = c as f64;
-                c * c.ln() - c
-            })
-            .sum();
+        let (mut s, mut size) = (0.0, 0.0);
+        for c in y[1..].iter().filter(|&&c| c > 0).map(|&c| c as f64) {
+            let l = c * c.ln();
+            s += l - c;
+            size += l.abs() + c;
+        }
+        self.ylny_minus_y = s;
+        self.magnitude = size;
+    }
+
+    /// `Σ_c (|y_c ln y_c| + y_c)`: a bound's rounding error is a small multiple of
+    /// `ε` times this.
+    pub(crate) fn magnitude(&self) -> f64 {
+        self.magnitude
     }
 }
 
