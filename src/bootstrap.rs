@@ -795,6 +795,69 @@ mod tests {
 mod branch_and_bound_tests {
     use super::*;
 
+    /// The `n` best models of `table` up to `order` (`None` if the search fails).
+    fn top_models(table: &CaptureTable, order: usize, n: usize) -> Option<Vec<Model>> {
+        let top = crate::search::search(
+            table,
+            &crate::search::SearchOptions {
+                max_order: Some(order),
+                top: Some(n),
+                ..Default::default()
+            },
+        )
+        .ok()?;
+        Some(top.models.iter().map(|m| m.model(table.lists())).collect())
+    }
+
+    fn observed_cells(table: &CaptureTable) -> Vec<(u32, u64)> {
+        table
+            .observed_cells()
+            .into_iter()
+            .map(|h| (h, table.count(h)))
+            .collect()
+    }
+
+    /// The BIC and AIC choices among `models` on every table of `tables(b, out)`,
+    /// `b < replicates`, with and without screening, are identical (fresh workers per table
+    /// when `fresh`, else one worker per side for all tables).
+    fn assert_same_choice(
+        table: &CaptureTable,
+        models: &[Model],
+        replicates: u64,
+        fresh: bool,
+        mut tables: impl FnMut(u64, &mut [u64]),
+    ) {
+        let t = table.lists();
+        for est in [
+            Estimator::BicAmong(models.to_vec()),
+            Estimator::AicAmong(models.to_vec()),
+        ] {
+            let among = among_fits(table, &est);
+            let blind: Vec<Among> = among_fits(table, &est)
+                .into_iter()
+                .map(|a| Among { screen: None, ..a })
+                .collect();
+            let mut screened = Worker::new(t, table.counts(), &among);
+            let mut all = Worker::new(t, table.counts(), &blind);
+            let mut y = vec![0; table.counts().len()];
+            for b in 0..replicates {
+                tables(b, &mut y);
+                if fresh {
+                    screened = Worker::new(t, table.counts(), &among);
+                    all = Worker::new(t, table.counts(), &blind);
+                }
+                match (screened.estimate(&est, &y), all.estimate(&est, &y)) {
+                    (Ok(a), Ok(e)) => assert_eq!(
+                        a.map(f64::to_bits),
+                        e.map(f64::to_bits),
+                        "table {y:?}: {a:?} vs {e:?}"
+                    ),
+                    (a, e) => assert_eq!(a.is_ok(), e.is_ok(), "table {y:?}"),
+                }
+            }
+        }
+    }
+
     /// Screened and unscreened choices agree on random four- and five-list tables with counts
     /// from tens to tens of millions and up to 40% empty cells (where fits reach R's floor of
     /// the fitted means, or Newton stops short of an existing MLE).
@@ -827,48 +890,14 @@ mod branch_and_bound_tests {
             let Ok(table) = CaptureTable::from_counts(names, &counts) else {
                 continue;
             };
-            let Ok(top) = crate::search::search(
-                &table,
-                &crate::search::SearchOptions {
-                    max_order: Some(t - 1),
-                    top: Some(40),
-                    ..Default::default()
-                },
-            ) else {
+            let Some(models) = top_models(&table, t - 1, 40) else {
                 continue;
             };
-            let models: Vec<Model> = top.models.iter().map(|m| m.model(t)).collect();
-            let cells: Vec<(u32, u64)> = table
-                .observed_cells()
-                .into_iter()
-                .map(|h| (h, table.count(h)))
-                .collect();
-            for est in [
-                Estimator::BicAmong(models.clone()),
-                Estimator::AicAmong(models),
-            ] {
-                let among = among_fits(&table, &est);
-                let blind: Vec<Among> = among_fits(&table, &est)
-                    .into_iter()
-                    .map(|a| Among { screen: None, ..a })
-                    .collect();
-                let mut y = vec![0; table.counts().len()];
-                for b in 0..replicates {
-                    let mut rng = ChaCha8Rng::seed_from_u64(b);
-                    draw_nonparametric(&cells, table.observed(), &mut rng, &mut y);
-                    // Fresh workers: the same existence-cache state on both sides.
-                    let a = Worker::new(t, table.counts(), &among).estimate(&est, &y);
-                    let e = Worker::new(t, table.counts(), &blind).estimate(&est, &y);
-                    match (a, e) {
-                        (Ok(a), Ok(e)) => assert_eq!(
-                            a.map(f64::to_bits),
-                            e.map(f64::to_bits),
-                            "table {y:?}: {a:?} vs {e:?}"
-                        ),
-                        (a, e) => assert_eq!(a.is_ok(), e.is_ok(), "table {y:?}"),
-                    }
-                }
-            }
+            let cells = observed_cells(&table);
+            assert_same_choice(&table, &models, replicates, true, |b, y| {
+                let mut rng = ChaCha8Rng::seed_from_u64(b);
+                draw_nonparametric(&cells, table.observed(), &mut rng, y);
+            });
         }
     }
 
@@ -887,35 +916,21 @@ mod branch_and_bound_tests {
         ];
         let names = (0..5).map(|i| format!("L{i}")).collect::<Vec<_>>();
         let table = CaptureTable::from_counts(names, &data).unwrap();
-        let top = crate::search::search(
-            &table,
-            &crate::search::SearchOptions {
-                max_order: Some(4),
-                top: Some(40),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let models: Vec<Model> = top.models.iter().map(|m| m.model(5)).collect();
+        let models = top_models(&table, 4, 40).unwrap();
+        assert_same_choice(&table, &models, 1, true, |_, out| out.copy_from_slice(&y));
         for est in [
             Estimator::BicAmong(models.clone()),
             Estimator::AicAmong(models.clone()),
         ] {
             let among = among_fits(&table, &est);
-            let blind: Vec<Among> = among_fits(&table, &est)
-                .into_iter()
-                .map(|a| Among { screen: None, ..a })
-                .collect();
             let a = Worker::new(5, &data, &among).estimate(&est, &y).unwrap();
-            let e = Worker::new(5, &data, &blind).estimate(&est, &y).unwrap();
-            assert_eq!(a.map(f64::to_bits), e.map(f64::to_bits));
             assert!(a.unwrap() < 1e5, "{a:?}");
         }
     }
 
     /// Skipping models by their deviance bounds picks exactly what fitting all of them picks,
-    /// on nonparametric tables (support within the data's), parametric ones (cells empty in
-    /// the data may be filled) and jackknife-like tables, for BIC and AIC.
+    /// on nonparametric tables (support within the data's) and parametric ones (cells empty
+    /// in the data may be filled), with the existence caches carried from table to table.
     #[test]
     fn screening_changes_no_choice() {
         for (table, order, ntop) in [
@@ -926,51 +941,22 @@ mod branch_and_bound_tests {
             (crate::datasets::netherlands_5(), 3, 100),
             (crate::datasets::artificial_3(), 3, 8),
         ] {
-            let t = table.lists();
-            let top = crate::search::search(
-                &table,
-                &crate::search::SearchOptions {
-                    max_order: Some(order),
-                    top: Some(ntop),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-            let models: Vec<Model> = top.models.iter().map(|m| m.model(t)).collect();
+            let models = top_models(&table, order, ntop).unwrap();
+            let est = Estimator::BicAmong(models.clone());
+            assert!(among_fits(&table, &est).iter().any(|a| a.screen.is_some()));
             let fitted = crate::fit::fit(&table, &models[0], &crate::FitOptions::default())
                 .unwrap()
                 .fitted;
-            let cells: Vec<(u32, u64)> = table
-                .observed_cells()
-                .into_iter()
-                .map(|h| (h, table.count(h)))
-                .collect();
-            for est in [
-                Estimator::BicAmong(models.clone()),
-                Estimator::AicAmong(models.clone()),
-            ] {
-                let among = among_fits(&table, &est);
-                assert!(among.iter().any(|a| a.screen.is_some()));
-                let blind: Vec<Among> = among_fits(&table, &est)
-                    .into_iter()
-                    .map(|a| Among { screen: None, ..a })
-                    .collect();
-                let mut screened = Worker::new(t, table.counts(), &among);
-                let mut all = Worker::new(t, table.counts(), &blind);
-                let mut y = vec![0; table.counts().len()];
-                for b in 0..150u64 {
-                    let mut rng = ChaCha8Rng::seed_from_u64(b);
-                    if b % 2 == 0 {
-                        draw_nonparametric(&cells, table.observed(), &mut rng, &mut y);
-                    } else {
-                        let total = fitted.iter().sum::<f64>().round() as u64;
-                        draw_parametric(&fitted, total, &mut rng, &mut y);
-                    }
-                    let a = screened.estimate(&est, &y).unwrap();
-                    let e = all.estimate(&est, &y).unwrap();
-                    assert_eq!(a.map(f64::to_bits), e.map(f64::to_bits), "table {y:?}");
+            let total = fitted.iter().sum::<f64>().round() as u64;
+            let cells = observed_cells(&table);
+            assert_same_choice(&table, &models, 150, false, |b, y| {
+                let mut rng = ChaCha8Rng::seed_from_u64(b);
+                if b % 2 == 0 {
+                    draw_nonparametric(&cells, table.observed(), &mut rng, y);
+                } else {
+                    draw_parametric(&fitted, total, &mut rng, y);
                 }
-            }
+            });
         }
     }
 }
