@@ -26,7 +26,7 @@
 
 use crate::error::{Error, Result};
 use crate::existence::check_counts_uncertified;
-use crate::fitter::{Fitter, Warm};
+use crate::fitter::{Assessed, Fitter, Warm};
 use crate::interval::{pnorm, qnorm};
 use crate::model::Model;
 use crate::screen::{Screen, Target};
@@ -292,9 +292,6 @@ struct Worker<'a> {
     among: &'a [Among],
     /// LPs solved (cache misses).
     lps: usize,
-    /// `BicAmong`: existence code of each model per support pattern (`u8::MAX` unknown), so
-    /// that models are certified once per pattern and failing ones are not refitted.
-    among_codes: HashMap<Vec<u64>, Vec<u8>>,
     /// `BicAmong`: per-table quantities of the deviance bounds.
     target: Target,
     /// `BicAmong`: (criterion lower bound, model index), sorted.
@@ -311,7 +308,6 @@ impl<'a> Worker<'a> {
             support: Vec::new(),
             among,
             lps: 0,
-            among_codes: HashMap::new(),
             target: Target::new(t),
             order: Vec::new(),
         }
@@ -332,7 +328,6 @@ impl<'a> Worker<'a> {
         let support = &self.support;
         let codes = &mut self.codes;
         let lps = &mut self.lps;
-        let among_codes = &mut self.among_codes;
         let mut lp = |_: &Fitter, terms: &[u32]| -> Result<u8> {
             let inner = codes.entry(support.clone()).or_default();
             if let Some(&c) = inner.get(terms) {
@@ -381,20 +376,10 @@ impl<'a> Worker<'a> {
                 } else {
                     2.0
                 };
-                // Look up by slice: the support is copied only for a pattern not seen before.
-                if !among_codes.contains_key(support.as_slice()) {
-                    among_codes.insert(support.clone(), vec![u8::MAX; models.len()]);
-                }
-                let known = among_codes
-                    .get_mut(support.as_slice())
-                    .expect("inserted above");
                 self.target.load(counts);
                 let order = &mut self.order;
                 order.clear();
                 for (i, (m, a)) in models.iter().zip(self.among).enumerate() {
-                    if known[i] != 0 && known[i] != u8::MAX {
-                        continue;
-                    }
                     let k = m.parameters() as f64 * penalty;
                     let lower = a.screen.as_ref().map_or(f64::NEG_INFINITY, |s| {
                         s.deviance_lower_bound(f, &mut self.target)
@@ -418,27 +403,24 @@ impl<'a> Worker<'a> {
                         }
                     }
                     let warm = Some(Warm::Given(&self.among[i].terms, &self.among[i].beta));
-                    if known[i] == u8::MAX {
-                        known[i] = match f.assess(models[i].terms(), warm, &mut lp) {
-                            Ok(a) => a.code,
-                            // The MLE exists (the LP says so) but Newton did not reach it on
-                            // these counts: not a candidate here (the fit below fails too).
-                            Err(Error::NotConverged { .. }) => 0,
-                            Err(e) => return Err(e),
-                        };
-                    }
-                    if known[i] != 0 {
-                        continue;
-                    }
-                    if let Ok(q) = f.fit(models[i].terms(), warm) {
-                        // A fit with an observed cell at R's floor of the fitted mean (ε) is
-                        // not an MLE (its deviance is below the model's infimum), so it is
-                        // not a candidate either.
-                        if q.converged && !f.has_floored_count() {
-                            let v = q.deviance + models[i].parameters() as f64 * penalty;
-                            if best.is_none_or(|(bv, bi, _)| v < bv || (v == bv && i < bi)) {
-                                best = Some((v, i, q.estimate));
-                            }
+                    let q = match f.assess(models[i].terms(), warm, &mut lp) {
+                        Ok(Assessed {
+                            code: 0,
+                            fit: Some(q),
+                            ..
+                        }) => q,
+                        Ok(_) => continue,
+                        // The MLE exists (the LP says so) but Newton did not reach it on
+                        // these counts: not a candidate.
+                        Err(Error::NotConverged { .. }) => continue,
+                        Err(e) => return Err(e),
+                    };
+                    // A fit with an observed cell at R's floor of the fitted means (ε) is not
+                    // an MLE (its deviance is below the model's infimum): not a candidate.
+                    if q.converged && !f.has_floored_count() {
+                        let v = q.deviance + models[i].parameters() as f64 * penalty;
+                        if best.is_none_or(|(bv, bi, _)| v < bv || (v == bv && i < bi)) {
+                            best = Some((v, i, q.estimate));
                         }
                     }
                 }
@@ -589,9 +571,10 @@ pub fn bootstrap(
     let n = table.observed();
     let b_total = replay.map_or(opts.replicates, <[Vec<u64>]>::len);
     let done = std::sync::atomic::AtomicUsize::new(0);
-    // Fixed chunks of replicates, each with a fresh worker: the existence caches (and so the
-    // LP count, and any code settled by a fit certificate rather than the LP) then depend on
-    // the chunk alone, never on how rayon spreads chunks over threads.
+    // Fixed chunks of replicates, each with a fresh worker. A replicate's estimate is a
+    // function of its table alone (the only cache, of LP codes, is keyed by the support and
+    // solved on it); the LP count depends on which tables share a chunk, and chunks depend
+    // on B alone, never on how rayon spreads them over threads.
     let reps: Vec<Result<(Option<f64>, usize)>> = chunks(b_total, CHUNK)
         .flat_map_iter(|range| {
             let mut wk = Worker::new(t, table.counts(), &among);

@@ -71,6 +71,13 @@ fn same_seed_same_result_other_seed_other_result() {
     // The first replicates do not depend on B (replicate b has its own stream).
     let d = bootstrap(&t, &e, &BootstrapOptions::new(50, 5), None, None).unwrap();
     assert_eq!(&a.replicates[..50], &d.replicates[..]);
+    // Also with BIC among the top models, whose workers skip most fits (chunks of 4 and 50
+    // replicates).
+    let e = korea_bic_top();
+    let k = datasets::korea();
+    let a = bootstrap(&k, &e, &BootstrapOptions::new(1000, 5), None, None).unwrap();
+    let d = bootstrap(&k, &e, &BootstrapOptions::new(50, 5), None, None).unwrap();
+    assert_eq!(&a.replicates[..50], &d.replicates[..]);
 }
 
 /// With our own resampling and B = 10,000 the stepwise BCa 2.5% and 97.5% limits are within
