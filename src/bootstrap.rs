@@ -185,8 +185,10 @@ pub struct Bootstrap {
     pub failed: usize,
     /// Seed used.
     pub seed: u64,
-    /// Resampling scheme.
+    /// Resampling scheme (meaningless, like `seed`, when `replayed`).
     pub kind: Kind,
+    /// The replicate tables were supplied, not drawn.
+    pub replayed: bool,
     /// Jackknife estimates, one per observed cell (canonical order), with the cell's count.
     pub jackknife: Vec<(u32, u64, Option<f64>)>,
     /// Acceleration `â` (`NaN` if a jackknife estimate does not exist).
@@ -542,6 +544,27 @@ pub fn bootstrap(
     replay: Option<&[Vec<u64>]>,
     progress: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Result<Bootstrap> {
+    if let Some(r) = replay {
+        if let Some(b) = r.iter().position(|x| x.len() != table.counts().len()) {
+            return Err(Error::InvalidOption {
+                name: "replay",
+                value: format!("replicate {}", b + 1),
+                problem: format!(
+                    "a replicate table has {} cells; {} lists need {}",
+                    r[b].len(),
+                    table.lists(),
+                    table.counts().len()
+                ),
+            });
+        }
+        if r.is_empty() {
+            return Err(Error::InvalidOption {
+                name: "replay",
+                value: "0 tables".into(),
+                problem: "no replicate tables to replay".into(),
+            });
+        }
+    }
     if replay.is_none() {
         opts.validate()?;
     } else {
@@ -659,6 +682,7 @@ pub fn bootstrap(
         failed,
         seed: opts.seed,
         kind: opts.kind,
+        replayed: replay.is_some(),
         jackknife,
         acceleration: a,
         z0,

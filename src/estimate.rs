@@ -61,6 +61,10 @@ pub struct EstimateOptions {
     /// original ranking (default: MultipleSystemsEstimation's, see
     /// [`crate::bootstrap::mse_default_ntop`]).
     pub ntop: Option<usize>,
+    /// Replicate tables to replay instead of drawing them (indexed by bitmask, one per
+    /// replicate; see [`crate::replay`]). Used when `bootstrap` is set, whose `replicates`,
+    /// `seed` and `kind` are then ignored.
+    pub replay: Option<Vec<Vec<u64>>>,
 }
 
 impl Default for EstimateOptions {
@@ -74,6 +78,7 @@ impl Default for EstimateOptions {
             profile_upper_factor: 3.0,
             bootstrap: None,
             ntop: None,
+            replay: None,
         }
     }
 }
@@ -299,7 +304,13 @@ pub fn estimate_model(
     if let Some(bopts) = &opts.bootstrap {
         let estimator = estimator(table, model, opts)?;
         let bopts = bopts.clone().with_interval_level(opts.level);
-        let b = crate::bootstrap::bootstrap(table, &estimator, &bopts, None, progress)?;
+        let b = crate::bootstrap::bootstrap(
+            table,
+            &estimator,
+            &bopts,
+            opts.replay.as_deref(),
+            progress,
+        )?;
         let method = opts.interval_method();
         if matches!(method, IntervalMethod::Bca | IntervalMethod::Percentile) {
             est.interval = bootstrap_interval(&b, opts.level, method == IntervalMethod::Bca);

@@ -147,7 +147,7 @@ pub struct Row {
 /// Split the input into rows with their true 1-based line numbers. Lines end in `\n`,
 /// `\r\n` or a lone `\r`; blank lines are skipped; each line is parsed as one CSV record
 /// (quoted fields may contain commas, not line breaks — no capture-history file needs them).
-fn split_csv(bytes: &[u8], source: &str) -> Result<Vec<Row>> {
+pub(crate) fn split_csv(bytes: &[u8], source: &str) -> Result<Vec<Row>> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::input(
             Location::file(source),
@@ -265,7 +265,7 @@ fn history(source: &str, row: &Row, cols: std::ops::Range<usize>, offset: usize)
     Ok(h)
 }
 
-fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     let mut out: String = s.chars().take(20).collect();
     if s.chars().count() > 20 {
         out.push('…');

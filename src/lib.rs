@@ -46,6 +46,7 @@ pub mod optimize;
 pub mod petersen;
 pub mod plot;
 pub mod rcapture;
+pub mod replay;
 pub mod report;
 mod screen;
 pub mod search;

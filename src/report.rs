@@ -373,7 +373,8 @@ impl ModelsReport {
 }
 
 /// The `bootstrap` object: `{replicates, failed, seed, kind, acceleration, z0, quantiles:
-/// {level → BCa value}, percentile: {level → value}, adjusted_levels, at_extreme, lp_solved}`.
+/// {level → BCa value}, percentile: {level → value}, adjusted_levels, at_extreme, lp_solved}`;
+/// a replayed bootstrap has `kind` `"replay"` and `seed` null.
 pub fn bootstrap_json(b: &crate::bootstrap::Bootstrap) -> Value {
     let key = |l: f64| format!("{}", (l * 1e6).round() / 1e6);
     let mut q = Map::new();
@@ -389,8 +390,8 @@ pub fn bootstrap_json(b: &crate::bootstrap::Bootstrap) -> Value {
     serde_json::json!({
         "replicates": b.replicates.len(),
         "failed": b.failed,
-        "seed": b.seed,
-        "kind": b.kind,
+        "seed": if b.replayed { Value::Null } else { Value::from(b.seed) },
+        "kind": if b.replayed { Value::from("replay") } else { serde_json::to_value(b.kind).unwrap_or(Value::Null) },
         "point": b.point,
         "acceleration": num(b.acceleration),
         "z0": num(b.z0),

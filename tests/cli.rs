@@ -1222,3 +1222,87 @@ fn report_bootstrap_zero_is_bad_usage() {
     let o = run(&["report", &data("ukdat.csv"), "--bootstrap", "0", "--json"]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
 }
+
+/// `--replay` with SparseMSE's own 1,000 resamples of the UK five lists
+/// (`tests/reference/sparsemse/bootcounts/ukdat_5_bootcounts.json`, written as a replay CSV)
+/// gives R's replicate estimates and BCa limits.
+#[test]
+fn replay_of_r_resamples_gives_r_limits() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let read = |p: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/{p}")).unwrap()).unwrap()
+    };
+    let boot = read("tests/reference/sparsemse/bootcounts/ukdat_5_bootcounts.json");
+    let want = read("tests/reference/sparsemse/ukdat_5.json");
+    let uk5 = data("ukdat_5.csv");
+    let text = std::fs::read_to_string(&uk5).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<&str> = lines
+        .map(|l| l.rsplit_once(',').unwrap().0)
+        .collect::<Vec<_>>();
+    let mut csv = format!("{},replicate,count\n", header[..header.len() - 1].join(","));
+    for (r, counts) in boot["counts"].as_array().unwrap().iter().enumerate() {
+        for (row, c) in rows.iter().zip(counts.as_array().unwrap()) {
+            csv.push_str(&format!("{row},{},{c}\n", r + 1));
+        }
+    }
+    let file = TempPath::with("replay", "csv", &csv);
+    let args = [
+        "estimate",
+        uk5.as_str(),
+        "--select",
+        "stepwise",
+        "--replay",
+        &file.s(),
+        "--json",
+    ];
+    let v = run_json(&args);
+    let b = &v["bootstrap"];
+    assert_eq!(b["kind"], "replay");
+    assert!(b["seed"].is_null());
+    assert_eq!(b["replicates"], 1000);
+    for (ours, r) in b["replicate_estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(boot["bootreps"].as_array().unwrap())
+    {
+        assert_rel(f64_of(ours, "replicate"), f64_of(r, "R"), 1e-6, "replicate");
+    }
+    for (level, r) in want["bootstrap"]["BCaquantiles"].as_object().unwrap() {
+        let ours = f64_of(&b["quantiles"][level.as_str()], level);
+        assert_rel(ours, f64_of(r, level), 1e-6, level);
+    }
+    // Text output says it was replayed.
+    let text = run(&args[..args.len() - 1]);
+    expect_code(&text, 0, "replay text");
+    assert!(stdout(&text).contains("1000 replicates (replayed)"));
+}
+
+#[test]
+fn replay_errors_name_the_file_line_and_column() {
+    let uk5 = data("ukdat_5.csv");
+    let bad = TempPath::with(
+        "replay-bad",
+        "csv",
+        "LA,NG,PFNCA,GO,GP,replicate,count\n1,0,0,0,0,1,50\n0,1,0,0,0,1,-4\n",
+    );
+    let o = run(&["estimate", &uk5, "--replay", &bad.s()]);
+    expect_code(&o, 2, "negative count");
+    assert!(
+        stderr(&o).contains(&format!("{}:3:7", bad.s())),
+        "{}",
+        stderr(&o)
+    );
+    let wrong = TempPath::with(
+        "replay-lists",
+        "csv",
+        "LA,NG,PF,GO,GP,replicate,count\n1,0,0,0,0,1,50\n",
+    );
+    let o = run(&["estimate", &uk5, "--replay", &wrong.s()]);
+    expect_code(&o, 2, "unknown list");
+    assert!(stderr(&o).contains("PF"), "{}", stderr(&o));
+    let o = run(&["estimate", &uk5, "--replay", &bad.s(), "--bootstrap", "10"]);
+    expect_code(&o, 2, "replay and bootstrap");
+}

@@ -982,3 +982,25 @@ fn cli_estimates_every_bundled_dataset() {
         assert_eq!(t.observed() as f64, obs, "{path}");
     }
 }
+
+/// Mutations of a valid replay file (`--replay`): an error naming the file, or tables of the
+/// right shape — never a panic.
+#[test]
+fn replay_file_mutations_never_panic() {
+    let names: Vec<String> = ["A", "B", "C"].iter().map(|s| s.to_string()).collect();
+    let base = b"A,B,C,replicate,count\n1,0,0,1,5\n0,1,0,1,3\n1,1,0,1,2\n1,0,0,2,4\n0,0,1,2,7\n";
+    let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
+    let mut parsed = 0;
+    for _ in 0..400 {
+        let bytes = mutate(&mut rng, base);
+        match darkfigure::replay::parse_replicates(&bytes, "r.csv", &names) {
+            Err(e) => assert!(e.to_string().starts_with("r.csv"), "{e}"),
+            Ok(tables) => {
+                parsed += 1;
+                assert!(!tables.is_empty());
+                assert!(tables.iter().all(|t| t.len() == 8 && t[0] == 0));
+            }
+        }
+    }
+    assert!(parsed > 0);
+}

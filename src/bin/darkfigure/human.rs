@@ -105,12 +105,14 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
         }
     }
     if let Some(b) = &r.bootstrap {
+        let scheme = match b["seed"].as_u64() {
+            Some(seed) => format!("{}, seed {seed}", b["kind"].as_str().unwrap_or("")),
+            None => "replayed".to_string(),
+        };
         wln!(
             o,
-            "Bootstrap: {} replicates ({}, seed {}), {} without an estimate; acceleration {:.6}, z0 {:.6}",
+            "Bootstrap: {} replicates ({scheme}), {} without an estimate; acceleration {:.6}, z0 {:.6}",
             b["replicates"],
-            b["kind"].as_str().unwrap_or(""),
-            b["seed"],
             b["failed"],
             b["acceleration"].as_f64().unwrap_or(f64::NAN),
             b["z0"].as_f64().unwrap_or(f64::NAN)

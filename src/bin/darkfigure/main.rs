@@ -140,11 +140,16 @@ struct EstimateArgs {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("resampling").args(["bootstrap", "replay"])))]
 struct BootArgs {
     /// Bootstrap replicates B (re-running the selection rule in every replicate); the
     /// interval then defaults to BCa.
     #[arg(long, value_name = "B")]
     bootstrap: Option<usize>,
+    /// Replay replicate tables from this CSV instead of drawing them (e.g. an R package's
+    /// resamples): the table's list columns, `replicate` (1…B) and `count`.
+    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["seed", "bootstrap_kind"])]
+    replay: Option<String>,
     /// Seed of the bootstrap streams (replicate b uses stream b); results are identical for
     /// any --threads.
     #[arg(long, default_value_t = 1234)]
@@ -157,11 +162,11 @@ struct BootArgs {
     bootstrap_kind: darkfigure::bootstrap::Kind,
     /// BIC/AIC bootstrap: re-select among the top N models of the original ranking
     /// (default as MultipleSystemsEstimation: all for ≤ 3 lists, 20 for 4, 100 for ≥ 5).
-    #[arg(long, value_name = "N", requires = "bootstrap")]
+    #[arg(long, value_name = "N", requires = "resampling")]
     ntop: Option<usize>,
     /// Write every replicate's estimate to this CSV (columns replicate,estimate; empty when
     /// no estimate exists).
-    #[arg(long, value_name = "FILE.csv", requires = "bootstrap")]
+    #[arg(long, value_name = "FILE.csv", requires = "resampling")]
     replicates_out: Option<String>,
     /// No progress bar.
     #[arg(long, short)]
@@ -353,7 +358,14 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Estimate(a) => {
             let table = a.input.load()?;
             set_threads(a.boot.threads)?;
-            if a.plot.is_some() && a.boot.bootstrap.is_none() {
+            let replay = a
+                .boot
+                .replay
+                .as_ref()
+                .map(|p| darkfigure::replay::read_replicates(p, table.names()))
+                .transpose()?;
+            let replicates = a.boot.bootstrap.or(replay.as_ref().map(Vec::len));
+            if a.plot.is_some() && replicates.is_none() {
                 return Err(Error::InvalidOption {
                     name: "plot",
                     value: a.plot.clone().unwrap_or_default(),
@@ -370,17 +382,15 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 }),
                 interval: a.interval,
                 level: a.level,
-                bootstrap: a
-                    .boot
-                    .bootstrap
-                    .map(|b| darkfigure::bootstrap::BootstrapOptions {
-                        kind: a.boot.bootstrap_kind,
-                        ..darkfigure::bootstrap::BootstrapOptions::new(b, a.boot.seed)
-                    }),
+                bootstrap: replicates.map(|b| darkfigure::bootstrap::BootstrapOptions {
+                    kind: a.boot.bootstrap_kind,
+                    ..darkfigure::bootstrap::BootstrapOptions::new(b, a.boot.seed)
+                }),
                 ntop: a.boot.ntop,
+                replay,
                 ..EstimateOptions::default()
             };
-            let bar = progress_bar(a.boot.bootstrap, a.boot.quiet, "bootstrap");
+            let bar = progress_bar(replicates, a.boot.quiet, "bootstrap");
             let tick = |n: usize| {
                 if let Some(b) = &bar {
                     b.set_position(n as u64);
