@@ -24,12 +24,12 @@
 //! # References
 //! Chan, Silverman & Vincent (2021); Silverman, Chan & Vincent (2024); Efron (1987) JASA 82:171.
 
+use crate::among::{best_among, Among, Scratch};
 use crate::error::{Error, Result};
 use crate::existence::check_counts_uncertified;
-use crate::fitter::{Assessed, Fitter, Warm};
+use crate::fitter::Fitter;
 use crate::interval::{pnorm, qnorm};
 use crate::model::Model;
-use crate::screen::{Screen, Target};
 use crate::select::{aic_stepwise_run, stepwise_run, StepwiseOptions};
 use crate::table::CaptureTable;
 use rand::SeedableRng;
@@ -294,10 +294,8 @@ struct Worker<'a> {
     among: &'a [Among],
     /// LPs solved (cache misses).
     lps: usize,
-    /// `BicAmong`: per-table quantities of the deviance bounds.
-    target: Target,
-    /// `BicAmong`: (criterion lower bound, model index), sorted.
-    order: Vec<(f64, usize)>,
+    /// `BicAmong`: buffers of the branch and bound.
+    scratch: Scratch,
 }
 
 impl<'a> Worker<'a> {
@@ -310,8 +308,7 @@ impl<'a> Worker<'a> {
             support: Vec::new(),
             among,
             lps: 0,
-            target: Target::new(t),
-            order: Vec::new(),
+            scratch: Scratch::new(t),
         }
     }
 
@@ -366,67 +363,12 @@ impl<'a> Worker<'a> {
                 Err(e) => return Err(e),
             },
             Estimator::BicAmong(models) | Estimator::AicAmong(models) => {
-                // Branch and bound: every model gets a certified lower bound on its criterion
-                // (`screen`: deviance bound from the data's fit, plus the penalty); models
-                // are then fitted exactly in increasing order of that bound until the bound
-                // exceeds the best criterion found. A skipped model's exact criterion is
-                // above the best, so the choice equals fitting all of them. Candidates are the
-                // models whose MLE exists and whose fit converged (without a count fitted at
-                // the floor ε). Ties go to the earlier model, as in MultipleSystemsEstimation.
                 let penalty = if matches!(est, Estimator::BicAmong(_)) {
                     f.observed().ln()
                 } else {
                     2.0
                 };
-                self.target.load(counts);
-                let order = &mut self.order;
-                order.clear();
-                for (i, (m, a)) in models.iter().zip(self.among).enumerate() {
-                    let k = m.parameters() as f64 * penalty;
-                    let lower = a.screen.as_ref().map_or(f64::NEG_INFINITY, |s| {
-                        s.deviance_lower_bound(f, &mut self.target)
-                    });
-                    let lower = if lower.is_nan() {
-                        f64::NEG_INFINITY
-                    } else {
-                        lower
-                    };
-                    order.push((lower + k, i));
-                }
-                order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                // Slack for rounding: in the criteria themselves, and in the bound's sums of
-                // `y ln y` and `m ln m`, which cancel to a small deviance.
-                let slack = 1e-12 * self.target.magnitude();
-                let mut best: Option<(f64, usize, f64)> = None;
-                for &(lower, i) in order.iter() {
-                    if let Some((bv, _, _)) = best {
-                        if lower > bv + 1e-9 * bv.abs().max(1.0) + slack {
-                            break;
-                        }
-                    }
-                    let warm = Some(Warm::Given(&self.among[i].terms, &self.among[i].beta));
-                    let q = match f.assess(models[i].terms(), warm, &mut lp) {
-                        Ok(Assessed {
-                            code: 0,
-                            fit: Some(q),
-                            ..
-                        }) => q,
-                        Ok(_) => continue,
-                        // The MLE exists (the LP says so) but Newton did not reach it on
-                        // these counts: not a candidate.
-                        Err(Error::NotConverged { .. }) => continue,
-                        Err(e) => return Err(e),
-                    };
-                    // A fit with an observed cell at R's floor of the fitted means (ε) is not
-                    // an MLE (its deviance is below the model's infimum): not a candidate.
-                    if q.converged && !f.has_floored_count() {
-                        let v = q.deviance + models[i].parameters() as f64 * penalty;
-                        if best.is_none_or(|(bv, bi, _)| v < bv || (v == bv && i < bi)) {
-                            best = Some((v, i, q.estimate));
-                        }
-                    }
-                }
-                best.map(|b| b.2)
+                best_among(f, models, self.among, penalty, &mut self.scratch, &mut lp)?
             }
             Estimator::Search(criterion, order) => {
                 let table =
@@ -496,37 +438,14 @@ fn draw_parametric(fitted: &[f64], total: u64, rng: &mut ChaCha8Rng, out: &mut [
     }
 }
 
-/// One model of `BicAmong`/`AicAmong` fitted to the data: warm start and deviance bound.
-struct Among {
-    terms: Vec<u32>,
-    beta: Vec<f64>,
-    screen: Option<Screen>,
-}
-
-/// Fit every model of `BicAmong`/`AicAmong` to the data.
+/// The models of `BicAmong`/`AicAmong` fitted to the data (empty for other estimators).
 fn among_fits(table: &CaptureTable, est: &Estimator) -> Vec<Among> {
-    let (Estimator::BicAmong(models) | Estimator::AicAmong(models)) = est else {
-        return Vec::new();
-    };
-    let mut f = Fitter::new(table.lists(), table.counts());
-    models
-        .iter()
-        .map(|m| match f.fit(m.terms(), None) {
-            Ok(_) => {
-                let (t, b) = f.coefficients();
-                Among {
-                    terms: t.to_vec(),
-                    beta: b.to_vec(),
-                    screen: Screen::from_fit(&f),
-                }
-            }
-            Err(_) => Among {
-                terms: Vec::new(),
-                beta: Vec::new(),
-                screen: None,
-            },
-        })
-        .collect()
+    match est {
+        Estimator::BicAmong(models) | Estimator::AicAmong(models) => {
+            crate::among::among_fits(table, models)
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Run the estimator on the data, on `B` replicates and on the jackknife tables.

@@ -31,6 +31,7 @@
 // index loops state that correspondence more plainly than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
+mod among;
 pub mod bootstrap;
 pub mod datasets;
 pub mod error;
