@@ -109,14 +109,17 @@ pub(crate) fn best_among(
             Err(Error::NotConverged { .. }) => return Ok(()),
             Err(e) => return Err(e),
         };
-        if q.converged && !f.has_floored_count() {
-            let v = q.deviance + models[i].parameters() as f64 * penalty;
-            if best.is_none_or(|(bv, bi, _)| v < bv || (v == bv && i < bi)) {
-                *best = Some((v, i, q.estimate));
-            }
+        let v = q.deviance + models[i].parameters() as f64 * penalty;
+        if q.converged
+            && !f.has_floored_count()
+            && v.is_finite()
+            && best.is_none_or(|(bv, bi, _)| v < bv || (v == bv && i < bi))
+        {
+            *best = Some((v, i, q.estimate));
         }
         Ok(())
     };
+    debug_assert_eq!(models.len(), among.len());
     if models.is_empty() {
         return Ok(None);
     }

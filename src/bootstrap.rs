@@ -483,6 +483,20 @@ pub fn bootstrap(
                 problem: "no replicate tables to replay".into(),
             });
         }
+        for (b, x) in r.iter().enumerate() {
+            let total = x.iter().try_fold(0u64, |s, &c| s.checked_add(c));
+            if x[0] != 0 || total.is_none() {
+                return Err(Error::InvalidOption {
+                    name: "replay",
+                    value: format!("replicate {}", b + 1),
+                    problem: if x[0] != 0 {
+                        "the unobserved cell (index 0) of a replicate table must be 0".into()
+                    } else {
+                        "the replicate's total count overflows".into()
+                    },
+                });
+            }
+        }
     }
     if replay.is_none() {
         opts.validate()?;
@@ -502,8 +516,8 @@ pub fn bootstrap(
         })?;
     // Parametric: fitted means of the estimator's model on the data.
     let fitted = match opts.kind {
-        Kind::Parametric => Some(point_fit(table, est)?),
-        Kind::Nonparametric => None,
+        Kind::Parametric if replay.is_none() => Some(point_fit(table, est)?),
+        _ => None,
     };
     let cells: Vec<(u32, u64)> = table
         .observed_cells()
@@ -684,6 +698,22 @@ mod tests {
     use super::*;
 
     const STABLE_DRAW: [u64; 8] = [0, 7, 24, 4, 0, 65, 0, 0];
+
+    /// Malformed replay tables are errors, not panics or wrapped sums.
+    #[test]
+    fn replay_tables_are_checked() {
+        let t = crate::datasets::korea();
+        let est = Estimator::Fixed(Model::main_effects(3));
+        let opts = BootstrapOptions::new(1, 1);
+        let run = |r: Vec<Vec<u64>>| bootstrap(&t, &est, &opts, Some(&r), None);
+        assert!(run(vec![vec![0; 4]]).is_err());
+        assert!(run(vec![vec![1, 2, 0, 0, 0, 0, 0, 0]]).is_err());
+        assert!(run(vec![vec![0, u64::MAX, 1, 0, 0, 0, 0, 0]]).is_err());
+        assert!(run(Vec::new()).is_err());
+        let none = run(vec![vec![0, 5, 0, 0, 0, 0, 0, 0]]).unwrap();
+        assert_eq!(none.failed, 1);
+        assert!(none.quantiles.iter().all(|q| q.bca.is_none()));
+    }
 
     #[test]
     fn type8_quantiles_match_r() {

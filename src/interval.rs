@@ -26,6 +26,10 @@ pub struct Interval {
 
 /// `Φ⁻¹(p)` of the standard normal.
 pub fn qnorm(p: f64) -> f64 {
+    // statrs panics outside [0, 1]; NaN (e.g. the fraction of an empty sample) stays NaN.
+    if !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
     Normal::standard().inverse_cdf(p)
 }
 

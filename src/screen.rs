@@ -375,7 +375,7 @@ mod tests {
                 if !q.converged {
                     continue;
                 }
-                // The slack of the branch and bound (bootstrap.rs), without the penalty.
+                // The slack of the branch and bound (among.rs), without the penalty.
                 let slack = 1e-9 * q.deviance.max(1.0) + 1e-12 * target.magnitude();
                 assert!(
                     cheap <= q.deviance + slack,

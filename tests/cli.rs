@@ -1306,3 +1306,22 @@ fn replay_errors_name_the_file_line_and_column() {
     let o = run(&["estimate", &uk5, "--replay", &bad.s(), "--bootstrap", "10"]);
     expect_code(&o, 2, "replay and bootstrap");
 }
+
+/// A replay in which no replicate has an estimate: no crash, the interval is reported as
+/// not available, every replicate counted as failed.
+#[test]
+fn replay_without_any_estimate_reports_no_interval() {
+    let korea = data("korea.csv");
+    let one = TempPath::with("replay-none", "csv", "b,c,d,replicate,count\n1,0,0,1,5\n");
+    let o = run(&["estimate", &korea, "--replay", &one.s()]);
+    expect_code(&o, 0, "replay without estimates");
+    assert!(
+        stdout(&o).contains("interval:  not available"),
+        "{}",
+        stdout(&o)
+    );
+    let v = run_json(&["estimate", &korea, "--replay", &one.s(), "--json"]);
+    assert_eq!(v["bootstrap"]["failed"], 1);
+    assert!(v["interval"]["lower"].is_null() && v["interval"]["upper"].is_null());
+    assert!(v["bootstrap"]["z0"].is_null());
+}

@@ -92,14 +92,23 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
     wln!(o, "Dark figure (unobserved): {}", opt(r.dark_figure));
     wln!(o, "Estimated population N:   {}", opt(r.estimate));
     if let Some(iv) = &r.interval {
-        wln!(
-            o,
-            "{:.0}% {} interval:  {} to {}",
-            iv.level * 100.0,
-            iv.method,
-            opt(iv.lower),
-            iv.upper.map_or("(not found)".into(), big)
-        );
+        if iv.lower.is_none() && iv.upper.is_none() {
+            wln!(
+                o,
+                "{:.0}% {} interval:  not available",
+                iv.level * 100.0,
+                iv.method
+            );
+        } else {
+            wln!(
+                o,
+                "{:.0}% {} interval:  {} to {}",
+                iv.level * 100.0,
+                iv.method,
+                opt(iv.lower),
+                iv.upper.map_or("(not found)".into(), big)
+            );
+        }
         for f in &iv.flags {
             wln!(o, "  note: {f}");
         }

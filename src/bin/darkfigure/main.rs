@@ -131,7 +131,7 @@ struct EstimateArgs {
     #[command(flatten)]
     boot: BootArgs,
     /// Write an SVG of the bootstrap distribution with the point estimate and the interval
-    /// (needs --bootstrap).
+    /// (needs --bootstrap or --replay).
     #[arg(long, value_name = "FILE.svg")]
     plot: Option<String>,
     /// Print one JSON object instead of text.
@@ -369,7 +369,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 return Err(Error::InvalidOption {
                     name: "plot",
                     value: a.plot.clone().unwrap_or_default(),
-                    problem: "the plot shows the bootstrap distribution: add --bootstrap B".into(),
+                    problem: "the plot shows the bootstrap distribution: add --bootstrap B (or --replay FILE)".into(),
                 });
             }
             let opts = EstimateOptions {
