@@ -312,6 +312,20 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// [`Worker::estimate`] (`None` for an empty table) and the LPs it solved.
+    fn estimate_counting_lps(
+        &mut self,
+        est: &Estimator,
+        counts: &[u64],
+    ) -> Result<(Option<f64>, usize)> {
+        if counts.iter().all(|&c| c == 0) {
+            return Ok((None, 0));
+        }
+        let before = self.lps;
+        let e = self.estimate(est, counts)?;
+        Ok((e, self.lps - before))
+    }
+
     /// Estimate on `counts` (`None` when no estimate exists).
     fn estimate(&mut self, est: &Estimator, counts: &[u64]) -> Result<Option<f64>> {
         self.fitter.load(counts);
@@ -328,18 +342,21 @@ impl<'a> Worker<'a> {
         let codes = &mut self.codes;
         let lps = &mut self.lps;
         let mut lp = |_: &Fitter, terms: &[u32]| -> Result<u8> {
-            let inner = codes.entry(support.clone()).or_default();
-            if let Some(&c) = inner.get(terms) {
+            // Look up by slice: the key is copied only when an LP is solved.
+            if let Some(&c) = codes.get(support.as_slice()).and_then(|m| m.get(terms)) {
                 return Ok(c);
             }
             // The code depends only on the support: check the 0/1 table so the cached value is
-            // a function of the key alone (thread-independent).
+            // a function of the key alone.
             let ind: Vec<u64> = (0..1usize << t)
                 .map(|h| u64::from(support[h / 64] >> (h % 64) & 1 == 1))
                 .collect();
             let c = check_counts_uncertified(t, &ind, terms)?.code;
             *lps += 1;
-            inner.insert(terms.to_vec(), c);
+            codes
+                .entry(support.clone())
+                .or_default()
+                .insert(terms.to_vec(), c);
             Ok(c)
         };
         let f = &mut self.fitter;
@@ -463,47 +480,14 @@ pub fn bootstrap(
     replay: Option<&[Vec<u64>]>,
     progress: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Result<Bootstrap> {
-    if let Some(r) = replay {
-        if let Some(b) = r.iter().position(|x| x.len() != table.counts().len()) {
-            return Err(Error::InvalidOption {
-                name: "replay",
-                value: format!("replicate {}", b + 1),
-                problem: format!(
-                    "a replicate table has {} cells; {} lists need {}",
-                    r[b].len(),
-                    table.lists(),
-                    table.counts().len()
-                ),
-            });
-        }
-        if r.is_empty() {
-            return Err(Error::InvalidOption {
-                name: "replay",
-                value: "0 tables".into(),
-                problem: "no replicate tables to replay".into(),
-            });
-        }
-        for (b, x) in r.iter().enumerate() {
-            let total = x.iter().try_fold(0u64, |s, &c| s.checked_add(c));
-            if x[0] != 0 || total.is_none() {
-                return Err(Error::InvalidOption {
-                    name: "replay",
-                    value: format!("replicate {}", b + 1),
-                    problem: if x[0] != 0 {
-                        "the unobserved cell (index 0) of a replicate table must be 0".into()
-                    } else {
-                        "the replicate's total count overflows".into()
-                    },
-                });
+    match replay {
+        Some(r) => {
+            check_replay(table, r)?;
+            for &l in &opts.levels {
+                crate::interval::check_level(l)?;
             }
         }
-    }
-    if replay.is_none() {
-        opts.validate()?;
-    } else {
-        for &l in &opts.levels {
-            crate::interval::check_level(l)?;
-        }
+        None => opts.validate()?,
     }
     let t = table.lists();
     let among = among_fits(table, est);
@@ -514,9 +498,13 @@ pub fn bootstrap(
             what: "the point estimate",
             reason: "the selected model's MLE does not exist for the data".into(),
         })?;
-    // Parametric: fitted means of the estimator's model on the data.
+    // Parametric: fitted means of the estimator's model on the data, and round(N̂).
     let fitted = match opts.kind {
-        Kind::Parametric if replay.is_none() => Some(point_fit(table, est)?),
+        Kind::Parametric if replay.is_none() => {
+            let fit = point_fit(table, est)?;
+            let total = fit.iter().sum::<f64>().round() as u64;
+            Some((fit, total))
+        }
         _ => None,
     };
     let cells: Vec<(u32, u64)> = table
@@ -544,25 +532,17 @@ pub fn bootstrap(
                             rng.set_stream(b as u64);
                             match &fitted {
                                 None => draw_nonparametric(&cells, n, &mut rng, &mut buf),
-                                Some(fit) => draw_parametric(
-                                    fit,
-                                    (fit.iter().sum::<f64>()).round() as u64,
-                                    &mut rng,
-                                    &mut buf,
-                                ),
+                                Some((fit, total)) => {
+                                    draw_parametric(fit, *total, &mut rng, &mut buf)
+                                }
                             }
                         }
                     }
-                    let before = wk.lps;
-                    let r = if buf.iter().all(|&c| c == 0) {
-                        Ok(None)
-                    } else {
-                        wk.estimate(est, &buf)
-                    };
+                    let r = wk.estimate_counting_lps(est, &buf);
                     if let Some(p) = progress {
                         p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
                     }
-                    r.map(|e| (e, wk.lps - before))
+                    r
                 })
                 .collect::<Vec<_>>()
         })
@@ -579,14 +559,9 @@ pub fn bootstrap(
                 .iter()
                 .map(|&(h, c)| {
                     counts[h as usize] -= 1;
-                    let before = wk.lps;
-                    let e = if counts.iter().all(|&x| x == 0) {
-                        Ok(None)
-                    } else {
-                        wk.estimate(est, &counts)
-                    };
+                    let e = wk.estimate_counting_lps(est, &counts);
                     counts[h as usize] += 1;
-                    e.map(|e| (h, c, e, wk.lps - before))
+                    e.map(|(e, lps)| (h, c, e, lps))
                 })
                 .collect::<Vec<_>>()
         })
@@ -638,6 +613,46 @@ fn chunks(n: usize, size: usize) -> impl IndexedParallelIterator<Item = std::ops
     (0..n.div_ceil(size))
         .into_par_iter()
         .map(move |c| c * size..((c + 1) * size).min(n))
+}
+
+/// Replay tables must be non-empty, each of the table's size, 0 in the unobserved cell, with
+/// a total that fits in `u64`.
+fn check_replay(table: &CaptureTable, r: &[Vec<u64>]) -> Result<()> {
+    let problem = |b: usize, problem: String| Error::InvalidOption {
+        name: "replay",
+        value: format!("replicate {}", b + 1),
+        problem,
+    };
+    if r.is_empty() {
+        return Err(Error::InvalidOption {
+            name: "replay",
+            value: "0 tables".into(),
+            problem: "no replicate tables to replay".into(),
+        });
+    }
+    for (b, x) in r.iter().enumerate() {
+        if x.len() != table.counts().len() {
+            return Err(problem(
+                b,
+                format!(
+                    "a replicate table has {} cells; {} lists need {}",
+                    x.len(),
+                    table.lists(),
+                    table.counts().len()
+                ),
+            ));
+        }
+        if x[0] != 0 {
+            return Err(problem(
+                b,
+                "the unobserved cell (index 0) of a replicate table must be 0".into(),
+            ));
+        }
+        if x.iter().try_fold(0u64, |s, &c| s.checked_add(c)).is_none() {
+            return Err(problem(b, "the replicate's total count overflows".into()));
+        }
+    }
+    Ok(())
 }
 
 /// Fitted means (index 0: dark figure) of the model the estimator picks on the data.
