@@ -77,11 +77,10 @@ pub enum Estimator {
     /// Best BIC among these models (the top of the original ranking, as
     /// MultipleSystemsEstimation's bootstrap; ties go to the earlier model).
     BicAmong(Vec<Model>),
-    /// Best AIC among these models.
+    /// Best AIC among these models. (BIC or AIC over *all* admissible models: pass them all,
+    /// e.g. a search's full ranking; with nonparametric resampling no other model can become
+    /// admissible, since a replicate's support lies within the data's.)
     AicAmong(Vec<Model>),
-    /// Best BIC (or AIC) over all hierarchical models up to an order, searched anew in every
-    /// replicate.
-    Search(crate::search::Criterion, usize),
 }
 
 /// Options of [`bootstrap`].
@@ -387,23 +386,6 @@ impl<'a> Worker<'a> {
                 };
                 best_among(f, models, self.among, penalty, &mut self.scratch, &mut lp)?
             }
-            Estimator::Search(criterion, order) => {
-                let table =
-                    CaptureTable::from_counts((0..t).map(|i| format!("L{i}")).collect(), counts)?;
-                match crate::search::search(
-                    &table,
-                    &crate::search::SearchOptions {
-                        max_order: Some(*order),
-                        criterion: *criterion,
-                        top: Some(1),
-                        ..Default::default()
-                    },
-                ) {
-                    Ok(r) => r.models.first().map(|m| m.estimate),
-                    Err(e) if e.is_no_estimate() => None,
-                    Err(e) => return Err(e),
-                }
-            }
         };
         Ok(out)
     }
@@ -672,37 +654,19 @@ fn point_fit(table: &CaptureTable, est: &Estimator) -> Result<Vec<f64>> {
         Estimator::AicStepwise(p) => crate::select::aic_stepwise(table, *p, false)?.model,
         Estimator::BicAmong(ms) | Estimator::AicAmong(ms) => {
             let bic = matches!(est, Estimator::BicAmong(_));
-            let mut best: Option<(f64, Model)> = None;
+            let mut best: Option<(f64, Vec<f64>)> = None;
             for m in ms {
                 if let Ok(f) = crate::fit::fit(table, m, &crate::FitOptions::default()) {
                     let v = if bic { f.bic } else { f.aic };
                     if best.as_ref().is_none_or(|(b, _)| v < *b) {
-                        best = Some((v, m.clone()));
+                        best = Some((v, f.fitted));
                     }
                 }
             }
-            best.map(|b| b.1).ok_or_else(|| Error::Undefined {
+            return best.map(|b| b.1).ok_or_else(|| Error::Undefined {
                 what: "the point estimate",
                 reason: "no admissible model".into(),
-            })?
-        }
-        Estimator::Search(c, k) => {
-            let r = crate::search::search(
-                table,
-                &crate::search::SearchOptions {
-                    max_order: Some(*k),
-                    criterion: *c,
-                    top: Some(1),
-                    ..Default::default()
-                },
-            )?;
-            r.models
-                .first()
-                .ok_or_else(|| Error::Undefined {
-                    what: "the point estimate",
-                    reason: "no admissible model".into(),
-                })?
-                .model(table.lists())
+            });
         }
     };
     Ok(crate::fit::fit(table, &model, &crate::FitOptions::default())?.fitted)

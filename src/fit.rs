@@ -298,10 +298,6 @@ pub(crate) struct Stop {
     pub max_iter: usize,
     /// If positive: stop when the largest |Δθ| of a step is below it (instead of R's rule).
     pub step_tol: f64,
-    /// If positive: stop *before* a step whose Newton decrement `λ² = scoreᵀ I⁻¹ score` is
-    /// below it, leaving θ (and D) where they are; `D − D* ≈ λ²` bounds the remaining
-    /// deviance decrease. Reported in `Core::last_change`.
-    pub decrement: f64,
 }
 
 impl Stop {
@@ -311,7 +307,6 @@ impl Stop {
             tol,
             max_iter,
             step_tol: 0.0,
-            decrement: 0.0,
         }
     }
 }
@@ -373,7 +368,6 @@ pub(crate) fn newton(
         tol,
         max_iter,
         step_tol,
-        decrement,
     } = *stop;
     let t = ws.t;
     let n = 1usize << t;
@@ -442,22 +436,7 @@ pub(crate) fn newton(
         if !linalg::cholesky(&mut ws.info, p) {
             return Err(());
         }
-        if decrement > 0.0 && !first_glm {
-            ws.beta_new[..p].copy_from_slice(&ws.rhs[..p]);
-        }
         linalg::cholesky_solve(&ws.info, p, &mut ws.rhs);
-        if decrement > 0.0 && !first_glm {
-            let lambda2: f64 = (0..p).map(|a| ws.beta_new[a] * ws.rhs[a]).sum();
-            if lambda2 < decrement {
-                return Ok(Core {
-                    deviance: devold,
-                    iterations: iter - 1,
-                    converged: true,
-                    last_change: lambda2,
-                    last_step: 0.0,
-                });
-            }
-        }
         if first_glm {
             ws.beta_new.copy_from_slice(&ws.rhs);
         } else {

@@ -117,7 +117,6 @@ pub struct Fitter {
     start: Vec<f64>,
     snap_terms: Vec<u32>,
     snap_beta: Vec<f64>,
-    last_decrement: f64,
     /// Tolerance of the Newton stopping rule (R's 1e-8 by default).
     pub tolerance: f64,
     /// Iteration cap.
@@ -144,7 +143,6 @@ impl Fitter {
             start: Vec::new(),
             snap_terms: Vec::new(),
             snap_beta: Vec::new(),
-            last_decrement: f64::NAN,
             tolerance: 1e-8,
             max_iterations: 100,
             trust_divergence: false,
@@ -221,28 +219,6 @@ impl Fitter {
         self.fit_until(terms, warm, &stop)
     }
 
-    /// A rough fit for ranking: Newton from `warm` until its decrement `λ²` is below
-    /// `decrement`. Returns the deviance at the point reached and `λ²`; the deviance at the
-    /// MLE lies in about `[D − λ², D]`.
-    ///
-    /// # Errors
-    /// [`SingularInformation`].
-    pub fn fit_rough(
-        &mut self,
-        terms: &[u32],
-        warm: Option<Warm<'_>>,
-        decrement: f64,
-    ) -> std::result::Result<(f64, f64), SingularInformation> {
-        let stop = Stop {
-            tol: 0.0,
-            max_iter: self.max_iterations,
-            step_tol: 0.0,
-            decrement,
-        };
-        let q = self.fit_until(terms, warm, &stop)?;
-        Ok((q.deviance, self.last_decrement))
-    }
-
     fn fit_until(
         &mut self,
         terms: &[u32],
@@ -273,7 +249,6 @@ impl Fitter {
         };
         let core = newton(&mut self.ws, &self.y, &self.finite, start, stop)
             .map_err(|()| SingularInformation)?;
-        self.last_decrement = core.last_change;
         let (dev, ll) = self.ws.deviance_and_loglik(&self.y);
         Ok(Quick {
             estimate: self.n_obs + self.ws.beta_slice()[0].exp(),
@@ -332,7 +307,6 @@ impl Fitter {
                 tol: 0.0,
                 max_iter: CERTIFICATE_ITERATIONS,
                 step_tol: CERTIFICATE_STEP,
-                decrement: 0.0,
             },
         );
         match core {

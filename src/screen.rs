@@ -181,30 +181,20 @@ impl Screen {
     /// of the perturbation — enough to discard models far from the best.
     pub(crate) fn cheap_deviance_lower_bound(&self, f: &Fitter, target: &Target) -> f64 {
         let y = f.counts();
-        let mut tau: f64 = 0.0;
-        for h in 1..y.len() {
-            if self.mu0[h] == 0.0 && y[h] > 0 {
-                return f64::NEG_INFINITY;
-            }
-            let m = self.shift[h] + y[h] as f64;
-            if m < 0.0 {
-                tau = tau.max(-m / (y[h] as f64 - m));
-            }
+        if self.fills_a_dropped_cell(y) {
+            return f64::NEG_INFINITY;
         }
-        let mut entropy = 0.0;
-        for h in 1..y.len() {
-            let yh = y[h] as f64;
-            let m = (1.0 - tau) * (self.shift[h] + yh) + tau * yh;
-            if m > 0.0 {
-                entropy += m - m * m.ln();
-            }
+        let m = |h: usize| self.shift[h] + y[h] as f64;
+        match mixing_weight(y, m) {
+            Some(tau) => entropy_bound(target.ylny_minus_y, y, tau, m),
+            None => f64::NEG_INFINITY,
         }
-        let bound = 2.0 * (target.ylny_minus_y + entropy);
-        if bound.is_finite() {
-            bound
-        } else {
-            f64::NEG_INFINITY
-        }
+    }
+
+    /// The table has a count where the data's fit is 0 (an extended MLE's dropped cell): the
+    /// bounds, built on the data's kept cells, do not apply.
+    fn fills_a_dropped_cell(&self, y: &[u64]) -> bool {
+        (1..y.len()).any(|h| self.mu0[h] == 0.0 && y[h] > 0)
     }
 
     /// A lower bound on the model's residual deviance for the table loaded in `f` and
@@ -215,8 +205,7 @@ impl Screen {
     /// data's fit restricted to those cells (its log-means lie in the reduced model) and a
     /// freshly factorised information.
     pub(crate) fn deviance_lower_bound(&self, f: &Fitter, target: &mut Target) -> f64 {
-        let y = f.counts();
-        if (1..y.len()).any(|h| self.mu0[h] == 0.0 && y[h] > 0) {
+        if self.fills_a_dropped_cell(f.counts()) {
             return f64::NEG_INFINITY;
         }
         if self.terms.iter().all(|&s| f.margin(s) > 0) {
@@ -265,6 +254,7 @@ fn chord_bound(
     let y = f.counts();
     let p = terms.len();
     let Target {
+        ylny_minus_y,
         step,
         cells,
         mu,
@@ -283,39 +273,54 @@ fn chord_bound(
             cells[s as usize] = d;
         }
         subset_sums(cells, t);
-        let mut tau: f64 = 0.0;
-        for h in 1..cells.len() {
-            let m = mu[h] + mu0[h] * cells[h];
-            if !m.is_finite() {
-                // A chord step overflowed: no bound.
-                return f64::NEG_INFINITY;
-            }
-            if m < 0.0 {
-                tau = tau.max(-m / (y[h] as f64 - m));
-            }
-        }
+        let m = |h: usize| mu[h] + mu0[h] * cells[h];
+        // A chord step that overflowed gives no bound.
+        let Some(tau) = mixing_weight(y, m) else {
+            return f64::NEG_INFINITY;
+        };
         if tau > 0.0 && k < CHORD_STEPS {
             for h in 1..cells.len() {
                 mu[h] *= cells[h].exp();
             }
             continue;
         }
-        // m_τ = (1 − τ) m + τ y*, feasible and non-negative.
-        let mut entropy = 0.0;
-        for h in 1..cells.len() {
-            let m = (1.0 - tau) * (mu[h] + mu0[h] * cells[h]) + tau * y[h] as f64;
-            if m > 0.0 {
-                entropy += m - m * m.ln();
-            }
-        }
-        let bound = 2.0 * (target.ylny_minus_y + entropy);
-        return if bound.is_finite() {
-            bound
-        } else {
-            f64::NEG_INFINITY
-        };
+        return entropy_bound(*ylny_minus_y, y, tau, m);
     }
     unreachable!("the last chord step returns")
+}
+
+/// The smallest `τ ∈ [0, 1]` with `(1 − τ) m_h + τ y_h ≥ 0` in every observed cell (mixing
+/// with `y*`, itself feasible); `None` if some `m_h` is not finite.
+fn mixing_weight(y: &[u64], m: impl Fn(usize) -> f64) -> Option<f64> {
+    let mut tau: f64 = 0.0;
+    for h in 1..y.len() {
+        let m = m(h);
+        if !m.is_finite() {
+            return None;
+        }
+        if m < 0.0 {
+            tau = tau.max(-m / (y[h] as f64 - m));
+        }
+    }
+    Some(tau)
+}
+
+/// The weak-duality bound `2 (Σ (y ln y − y) + Σ (m_τ − m_τ ln m_τ))` at
+/// `m_τ = (1 − τ) m + τ y*`; `−∞` if it is not finite.
+fn entropy_bound(ylny_minus_y: f64, y: &[u64], tau: f64, m: impl Fn(usize) -> f64) -> f64 {
+    let mut entropy = 0.0;
+    for h in 1..y.len() {
+        let m = (1.0 - tau) * m(h) + tau * y[h] as f64;
+        if m > 0.0 {
+            entropy += m - m * m.ln();
+        }
+    }
+    let bound = 2.0 * (ylny_minus_y + entropy);
+    if bound.is_finite() {
+        bound
+    } else {
+        f64::NEG_INFINITY
+    }
 }
 
 #[cfg(test)]
