@@ -228,7 +228,7 @@ fn no_data(source: &str, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-fn check_width(source: &str, row: &Row, width: usize) -> Result<()> {
+pub(crate) fn check_width(source: &str, row: &Row, width: usize) -> Result<()> {
     if row.fields.len() != width {
         return Err(Error::input(
             Location::at(source, row.line, None),
@@ -239,10 +239,15 @@ fn check_width(source: &str, row: &Row, width: usize) -> Result<()> {
     Ok(())
 }
 
-/// Parse the 0/1 list columns of a row into a bitmask.
-fn history(source: &str, row: &Row, cols: std::ops::Range<usize>, offset: usize) -> Result<u32> {
+/// Parse the 0/1 entries of a row in columns `cols` (list `i` in the `i`-th column given)
+/// into a bitmask.
+pub(crate) fn history_bits(
+    source: &str,
+    row: &Row,
+    cols: impl IntoIterator<Item = usize>,
+) -> Result<u32> {
     let mut h = 0u32;
-    for (i, j) in cols.enumerate() {
+    for (i, j) in cols.into_iter().enumerate() {
         match row.fields[j].as_str() {
             "1" => h |= 1 << i,
             "0" => {}
@@ -255,6 +260,23 @@ fn history(source: &str, row: &Row, cols: std::ops::Range<usize>, offset: usize)
             }
         }
     }
+    Ok(h)
+}
+
+/// Parse the count in column `col` (0-based) of a row.
+pub(crate) fn count_field(source: &str, row: &Row, col: usize) -> Result<u64> {
+    parse_count(&row.fields[col]).map_err(|p| {
+        Error::input(
+            Location::at(source, row.line, Some(col + 1)),
+            p,
+            "counts must be whole numbers ≥ 0",
+        )
+    })
+}
+
+/// Parse the 0/1 list columns of a row into a bitmask; an all-zero history is an error.
+fn history(source: &str, row: &Row, cols: std::ops::Range<usize>, offset: usize) -> Result<u32> {
+    let h = history_bits(source, row, cols)?;
     if h == 0 {
         return Err(Error::input(
             Location::at(source, row.line, Some(offset + 1)),
@@ -313,13 +335,7 @@ fn frequency(rows: &[Row], source: &str) -> Result<CaptureTable> {
     let mut data = Vec::with_capacity(rows.len() - 1);
     for row in &rows[1..] {
         check_width(source, row, width)?;
-        let c = parse_count(&row.fields[width - 1]).map_err(|p| {
-            Error::input(
-                Location::at(source, row.line, Some(width)),
-                p,
-                "counts must be whole numbers ≥ 0",
-            )
-        })?;
+        let c = count_field(source, row, width - 1)?;
         let h = history(source, row, 0..width - 1, 0)?;
         data.push((h, c));
     }

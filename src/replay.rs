@@ -18,7 +18,7 @@
 //! with file, line and column and a fix.
 
 use crate::error::{Error, Location, Result};
-use crate::io::{parse_count, printable, split_csv};
+use crate::io::{check_width, count_field, history_bits, printable, split_csv};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -102,49 +102,27 @@ pub fn parse_replicates(bytes: &[u8], source: &str, names: &[String]) -> Result<
     let cells = 1usize << names.len();
     let mut tables: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
     for row in &rows[1..] {
-        if row.fields.len() != width {
-            return Err(Error::input(
-                Location::at(source, row.line, None),
-                format!("{} fields, but the header has {width}", row.fields.len()),
-                "give every row one value per header column",
-            ));
-        }
-        let r = row.fields[rep_col]
-            .parse::<usize>()
-            .ok()
+        check_width(source, row, width)?;
+        let field = &row.fields[rep_col];
+        let r = field
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| field.parse::<usize>().ok())
+            .flatten()
             .filter(|&r| r >= 1);
         let Some(r) = r else {
             return Err(Error::input(
                 at(row.line, rep_col),
                 format!(
-                    "replicate '{}' is not a whole number ≥ 1",
-                    printable(&row.fields[rep_col])
+                    "replicate '{}' is not a whole number from 1 to {}",
+                    printable(field),
+                    usize::MAX
                 ),
                 "number the replicates 1, 2, …, B",
             ));
         };
-        let c = parse_count(&row.fields[count_col]).map_err(|p| {
-            Error::input(
-                at(row.line, count_col),
-                p,
-                "counts must be whole numbers ≥ 0",
-            )
-        })?;
-        let mut h = 0usize;
-        for (i, &col) in list_col.iter().enumerate() {
-            let col = col.expect("checked");
-            match row.fields[col].as_str() {
-                "1" => h |= 1 << i,
-                "0" => {}
-                other => {
-                    return Err(Error::input(
-                        at(row.line, col),
-                        format!("list entry '{}' is not 0 or 1", printable(other)),
-                        "write 1 if the case is on the list, 0 if not",
-                    ))
-                }
-            }
-        }
+        let c = count_field(source, row, count_col)?;
+        let h = history_bits(source, row, list_col.iter().map(|c| c.expect("checked")))? as usize;
         if h == 0 && c > 0 {
             return Err(Error::input(
                 at(row.line, list_col[0].expect("checked")),
@@ -153,13 +131,18 @@ pub fn parse_replicates(bytes: &[u8], source: &str, names: &[String]) -> Result<
             ));
         }
         let t = tables.entry(r).or_insert_with(|| vec![0; cells]);
-        t[h] = t[h].checked_add(c).ok_or_else(|| {
-            Error::input(
+        // The table's total must fit too (margins are sums of counts).
+        if t.iter().try_fold(c, |s, &x| s.checked_add(x)).is_none() {
+            return Err(Error::input(
                 at(row.line, count_col),
-                "the counts of this history overflow",
+                format!(
+                    "the counts of replicate {r} add up to more than {}",
+                    u64::MAX
+                ),
                 "check the counts",
-            )
-        })?;
+            ));
+        }
+        t[h] += c;
     }
     // Replicates must be exactly 1…B: the first gap is reported.
     if let Some(r) = (1..)
@@ -215,5 +198,8 @@ mod tests {
         assert!(err(b"A,A,replicate,count\n1,0,1,3\n").contains("appears twice"));
         assert!(err(b"A,B,replicate,count\n1,0,1\n").contains("r.csv:2"));
         assert!(err(b"A,B,replicate,count\n").contains("no data rows"));
+        assert!(err(b"A,B,replicate,count\n1,0,+1,3\n").contains("r.csv:2:3"));
+        let big = format!("A,B,replicate,count\n1,0,1,{}\n0,1,1,1\n", u64::MAX);
+        assert!(err(big.as_bytes()).contains("add up to more than"));
     }
 }
