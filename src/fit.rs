@@ -322,32 +322,39 @@ pub(crate) enum Start<'a> {
 
 /// Terms of `terms` with zero margin in `y` (excluding the intercept).
 pub(crate) fn infinite_terms(ymarg_counts: &[u64], terms: &[u32]) -> Vec<u32> {
-    terms
-        .iter()
-        .copied()
-        .filter(|&s| s != 0 && ymarg_counts[s as usize] == 0)
-        .collect()
+    let mut out = Vec::new();
+    infinite_terms_into(ymarg_counts, terms, &mut out);
+    out
+}
+
+/// [`infinite_terms`] into a reused buffer.
+pub(crate) fn infinite_terms_into(ymarg_counts: &[u64], terms: &[u32], out: &mut Vec<u32>) {
+    out.clear();
+    out.extend(
+        terms
+            .iter()
+            .copied()
+            .filter(|&s| s != 0 && ymarg_counts[s as usize] == 0),
+    );
 }
 
 /// Mark kept cells: `kept[h]` iff no term of `infinite` is a subset of `h`; cell 0 kept iff
 /// `dark`.
 pub(crate) fn mark_kept(kept: &mut [bool], t: usize, infinite: &[u32], dark: bool) {
-    kept.iter_mut().for_each(|k| *k = true);
+    kept.fill(true);
     if !infinite.is_empty() {
-        let mut drop = vec![false; kept.len()];
+        // A cell is dropped when it contains an infinite term: clear the terms, then
+        // propagate to supersets one list at a time (in place, no buffer).
         for &s in infinite {
-            drop[s as usize] = true;
+            kept[s as usize] = false;
         }
         for i in 0..t {
             let bit = 1usize << i;
-            for h in 0..drop.len() {
-                if h & bit != 0 && drop[h ^ bit] {
-                    drop[h] = true;
+            for h in 0..kept.len() {
+                if h & bit != 0 && !kept[h ^ bit] {
+                    kept[h] = false;
                 }
             }
-        }
-        for (k, d) in kept.iter_mut().zip(drop) {
-            *k = !d;
         }
     }
     kept[0] = dark;

@@ -20,7 +20,7 @@
 
 use crate::error::{Error, Result};
 use crate::existence::{check_counts_uncertified, Existence};
-use crate::fit::{infinite_terms, mark_kept, newton, Start, Stop, Workspace};
+use crate::fit::{infinite_terms_into, mark_kept, newton, Start, Stop, Workspace};
 use crate::table::superset_sums;
 
 /// Newton steps (largest |Δθ|) below this certify a stationary point at finite θ.
@@ -51,7 +51,7 @@ pub enum Warm<'a> {
 }
 
 /// Continued Newton steps at least this large mean divergence (see
-/// [`Fitter::assess_fast`]).
+/// [`Fitter::assess`] with [`Fitter::trust_divergence`]).
 pub const DIVERGENCE_STEP: f64 = 0.25;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +122,7 @@ pub struct Fitter {
     /// Iteration cap.
     pub max_iterations: usize,
     /// Let [`Fitter::assess`] accept Newton divergence as proof of non-existence
-    /// ([`Fitter::assess_fast`]) instead of solving the LP. Off by default.
+    /// (see [`Fitter::assess`]) instead of solving the LP. Off by default.
     pub trust_divergence: bool,
 }
 
@@ -225,7 +225,7 @@ impl Fitter {
         warm: Option<Warm<'_>>,
         stop: &Stop,
     ) -> std::result::Result<Quick, SingularInformation> {
-        self.inf = infinite_terms(&self.margins, terms);
+        infinite_terms_into(&self.margins, terms, &mut self.inf);
         self.finite.clear();
         let inf = &self.inf;
         self.finite
@@ -356,6 +356,15 @@ impl Fitter {
     /// Existence code and fit, using the fit as a certificate where possible (module docs).
     /// `lp_cache` answers a full check when given (e.g. a cache keyed by support pattern).
     ///
+    /// With [`Fitter::trust_divergence`] (the bootstrap's hot path) it also accepts Newton
+    /// divergence as proof that the MLE does not exist (code 1), and rejects a model whose
+    /// information is singular without the LP (code 2 if the design is rank deficient, else
+    /// 1), so the LP runs only when Newton neither converges nor clearly diverges. A fit is
+    /// then returned exactly as without it, except for models whose information is
+    /// numerically singular although the LP would report code 0 (cells fitted ~1e-12 below
+    /// the rest, seen in the eight-list New Orleans resamples), which are rejected.
+    /// `tests/properties.rs` checks that it gives the LP's code on random sparse tables.
+    ///
     /// # Errors
     /// [`Error::Lp`].
     pub fn assess(
@@ -364,56 +373,16 @@ impl Fitter {
         warm: Option<Warm<'_>>,
         lp_cache: &mut dyn FnMut(&Self, &[u32]) -> Result<u8>,
     ) -> Result<Assessed> {
-        if self.trust_divergence {
-            return self.assess_fast(terms, warm, lp_cache);
-        }
-        match self.fit(terms, warm) {
-            Err(SingularInformation) => Ok(Assessed {
-                code: lp_cache(self, terms)?,
-                fit: None,
-                full_check: true,
-            }),
-            Ok(q) => {
-                if q.converged && (!self.has_kept_zero() || self.certify()) {
-                    return Ok(Assessed {
-                        code: 0,
-                        fit: Some(q),
-                        full_check: false,
-                    });
-                }
-                self.decide_by_lp(terms, q, lp_cache)
-            }
-        }
-    }
-}
-
-impl Fitter {
-    /// [`Fitter::assess`] for the bootstrap's hot path: it also accepts Newton divergence as
-    /// proof that the MLE does not exist (code 1), and rejects a model whose information is
-    /// singular without the LP (code 2 if the design is rank deficient, else 1), so the LP
-    /// runs only when Newton neither converges nor clearly diverges. A fit is returned exactly
-    /// when [`Fitter::assess`] returns one, except for models whose information is
-    /// numerically singular although the LP would report code 0 (cells fitted ~1e-12 below
-    /// the rest, seen in the eight-list New Orleans resamples), which are rejected here. Used by the bootstrap's hot path; `tests/properties.rs` checks that it gives
-    /// the LP's code on random sparse tables.
-    ///
-    /// # Errors
-    /// [`Error::Lp`].
-    pub fn assess_fast(
-        &mut self,
-        terms: &[u32],
-        warm: Option<Warm<'_>>,
-        lp_cache: &mut dyn FnMut(&Self, &[u32]) -> Result<u8>,
-    ) -> Result<Assessed> {
+        let fast = self.trust_divergence;
         let q = match self.fit(terms, warm) {
-            Err(SingularInformation) => {
-                // Singular information. If the design itself is rank deficient the model is
-                // not identifiable (code 2; the existence bit is not evaluated). Otherwise the
-                // information is numerically singular at an identifiable design: fitted means
-                // collapsing towards 0 (the MLE does not exist, or exists only with cells
-                // fitted below ~1e-12 of the rest, which no double-precision fit resolves).
-                // Either way the model cannot be fitted; it is rejected as code 1 without the
-                // LP (which may say 0 for the latter).
+            // Singular information. If the design itself is rank deficient the model is not
+            // identifiable (code 2; the existence bit is not evaluated). Otherwise the
+            // information is numerically singular at an identifiable design: fitted means
+            // collapsing towards 0 (the MLE does not exist, or exists only with cells fitted
+            // below ~1e-12 of the rest, which no double-precision fit resolves). Either way
+            // the model cannot be fitted; the fast path rejects it as code 1 without the LP
+            // (which may say 0 for the latter).
+            Err(SingularInformation) if fast => {
                 let code = if crate::existence::identifiable(self.t, &self.counts, terms) {
                     1
                 } else {
@@ -425,17 +394,22 @@ impl Fitter {
                     full_check: false,
                 });
             }
+            Err(SingularInformation) => {
+                return Ok(Assessed {
+                    code: lp_cache(self, terms)?,
+                    fit: None,
+                    full_check: true,
+                })
+            }
             Ok(q) => q,
         };
         if q.converged {
-            if !self.has_kept_zero() {
-                return Ok(Assessed {
-                    code: 0,
-                    fit: Some(q),
-                    full_check: false,
-                });
-            }
-            match self.certify_or_diverge() {
+            let verdict = if self.has_kept_zero() {
+                self.certify_or_diverge()
+            } else {
+                Verdict::Exists
+            };
+            match verdict {
                 Verdict::Exists => {
                     return Ok(Assessed {
                         code: 0,
@@ -443,14 +417,14 @@ impl Fitter {
                         full_check: false,
                     })
                 }
-                Verdict::Diverges => {
+                Verdict::Diverges if fast => {
                     return Ok(Assessed {
                         code: 1,
                         fit: None,
                         full_check: false,
                     })
                 }
-                Verdict::Unknown => {}
+                Verdict::Diverges | Verdict::Unknown => {}
             }
         }
         self.decide_by_lp(terms, q, lp_cache)
