@@ -3,7 +3,7 @@
 //! Anchors (R, same machine type): Rcapture `closedpMS.t` on the 32,768 pairwise models of the
 //! UK six lists: 146 CPU-s; MultipleSystemsEstimation BIC over 6,212 five-list models:
 //! 8–12 CPU-s. The 7,785,061-model six-list space (all orders, group `search_all_orders`,
-//! about 12 s a run) is something no R package can do.
+//! 7.7 s median on 2 cores, see README) is something no R package can do.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use darkfigure::datasets;

@@ -206,7 +206,7 @@ fn model_space_sizes() {
     assert!(e.to_string().contains("use a lower --max-order"), "{e}");
 }
 
-/// All 7,785,061 hierarchical models of the UK six lists (about 12 s on 2 cores).
+/// All 7,785,061 hierarchical models of the UK six lists (about 8–14 s on 2 cores).
 #[test]
 #[ignore = "long: run with --ignored"]
 fn uk_six_lists_all_orders() {
