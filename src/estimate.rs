@@ -218,26 +218,11 @@ pub fn estimator(
         return Ok(Estimator::Fixed(model.clone()));
     };
     Ok(match sel.resolved(t) {
-        Rule::Stepwise => Estimator::Stepwise(sel.threshold.unwrap_or(0.02)),
-        Rule::AicStepwise => Estimator::AicStepwise(sel.threshold.unwrap_or(0.05)),
+        rule @ Rule::Stepwise => Estimator::Stepwise(sel.threshold_for(rule)),
+        rule @ Rule::AicStepwise => Estimator::AicStepwise(sel.threshold_for(rule)),
         rule @ (Rule::Bic | Rule::Aic) => {
-            let criterion = if rule == Rule::Bic {
-                crate::search::Criterion::Bic
-            } else {
-                crate::search::Criterion::Aic
-            };
-            let r = crate::search::search(
-                table,
-                &crate::search::SearchOptions {
-                    max_order: Some(
-                        sel.max_order
-                            .unwrap_or_else(|| crate::select::mse_default_order(t)),
-                    ),
-                    criterion,
-                    top: opts.ntop.or_else(|| crate::bootstrap::mse_default_ntop(t)),
-                    ..Default::default()
-                },
-            )?;
+            let n = opts.ntop.or_else(|| crate::bootstrap::mse_default_ntop(t));
+            let r = sel.ranking(table, rule, n)?;
             let models = r.models.iter().map(|m| m.model(t)).collect();
             if rule == Rule::Bic {
                 Estimator::BicAmong(models)

@@ -553,6 +553,46 @@ impl SelectOptions {
             r => r,
         }
     }
+
+    /// The p-value threshold in force for `rule`: the one set, else 0.02 (stepwise) or 0.05
+    /// (AIC-stepwise).
+    pub fn threshold_for(&self, rule: Rule) -> f64 {
+        self.threshold.unwrap_or(if rule == Rule::AicStepwise {
+            0.05
+        } else {
+            0.02
+        })
+    }
+
+    /// The `n` best models (all if `None`) by the criterion of a BIC/AIC `rule`, up to the
+    /// maximum order in force ([`mse_default_order`] unless set).
+    ///
+    /// # Errors
+    /// As [`crate::search::search`].
+    pub(crate) fn ranking(
+        &self,
+        table: &CaptureTable,
+        rule: Rule,
+        n: Option<usize>,
+    ) -> Result<crate::search::SearchResult> {
+        let criterion = if rule == Rule::Aic {
+            crate::search::Criterion::Aic
+        } else {
+            crate::search::Criterion::Bic
+        };
+        crate::search::search(
+            table,
+            &crate::search::SearchOptions {
+                max_order: Some(
+                    self.max_order
+                        .unwrap_or_else(|| mse_default_order(table.lists())),
+                ),
+                criterion,
+                top: n,
+                ..Default::default()
+            },
+        )
+    }
 }
 
 /// Choose a model by `opts.rule`.
@@ -571,30 +611,16 @@ impl SelectOptions {
 pub fn select(table: &CaptureTable, opts: &SelectOptions) -> Result<Selection> {
     let t = table.lists();
     match opts.resolved(t) {
-        Rule::Stepwise => stepwise(
+        rule @ Rule::Stepwise => stepwise(
             table,
             &StepwiseOptions {
-                threshold: opts.threshold.unwrap_or(0.02),
+                threshold: opts.threshold_for(rule),
                 trace: opts.trace,
             },
         ),
-        Rule::AicStepwise => aic_stepwise(table, opts.threshold.unwrap_or(0.05), opts.trace),
+        rule @ Rule::AicStepwise => aic_stepwise(table, opts.threshold_for(rule), opts.trace),
         rule @ (Rule::Bic | Rule::Aic) => {
-            let criterion = if rule == Rule::Bic {
-                crate::search::Criterion::Bic
-            } else {
-                crate::search::Criterion::Aic
-            };
-            let max_order = opts.max_order.unwrap_or_else(|| mse_default_order(t));
-            let r = crate::search::search(
-                table,
-                &crate::search::SearchOptions {
-                    max_order: Some(max_order),
-                    criterion,
-                    top: Some(1),
-                    ..Default::default()
-                },
-            )?;
+            let r = opts.ranking(table, rule, Some(1))?;
             let best = r.models.first().ok_or_else(|| Error::Undefined {
                 what: "the best model",
                 reason: format!(
