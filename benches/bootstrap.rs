@@ -6,9 +6,9 @@
 //! Netherlands 6 lists 245 / 140; BIC top-100 + BCa UK 5 lists max order 3: — / 92.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use darkfigure::bootstrap::{bootstrap, BootstrapOptions, Estimator};
 use darkfigure::datasets;
-use darkfigure::search::{search, SearchOptions};
+use darkfigure::prelude::{bootstrap, BootstrapOptions, Loglinear};
+use darkfigure::selection::{search, SearchOptions};
 use std::time::Duration;
 
 fn stepwise(c: &mut Criterion) {
@@ -25,7 +25,7 @@ fn stepwise(c: &mut Criterion) {
             b.iter(|| {
                 bootstrap(
                     t,
-                    &Estimator::Stepwise(0.02),
+                    &Loglinear::stepwise(0.02),
                     &BootstrapOptions::new(1000, 1234),
                     None,
                     None,
@@ -51,7 +51,7 @@ fn bic_top100(c: &mut Criterion) {
     )
     .unwrap();
     let models = top.models.iter().map(|m| m.model(5)).collect();
-    let est = Estimator::BicAmong(models);
+    let est = Loglinear::among(darkfigure::prelude::Criterion::Bic, models);
     g.bench_function("uk5_order3", |b| {
         b.iter(|| bootstrap(&t, &est, &BootstrapOptions::new(1000, 1234), None, None).unwrap())
     });
@@ -67,7 +67,7 @@ fn scaling(c: &mut Criterion) {
             b.iter(|| {
                 bootstrap(
                     &t,
-                    &Estimator::Stepwise(0.02),
+                    &Loglinear::stepwise(0.02),
                     &BootstrapOptions::new(n, 1234),
                     None,
                     None,

@@ -16,8 +16,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use darkfigure::fit::{fit_with, Workspace};
-use darkfigure::{datasets, existence, fit, linalg, CaptureTable, FitOptions, Model};
+use darkfigure::internals as linalg;
+use darkfigure::internals::{fit_with, Workspace};
+use darkfigure::loglinear::existence;
+use darkfigure::{datasets, fit, CaptureTable, FitOptions, Model};
 use nalgebra::{DMatrix, DVector};
 
 /// A minimal 64-bit linear congruential generator (Knuth's MMIX constants), so the inputs are

@@ -7,7 +7,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use darkfigure::datasets;
-use darkfigure::search::{search, SearchOptions};
+use darkfigure::selection::{search, SearchOptions};
 use std::time::Duration;
 
 fn bench(c: &mut Criterion) {

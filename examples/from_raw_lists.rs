@@ -4,10 +4,10 @@
 //!
 //! `cargo run --release --example from_raw_lists`
 
-use darkfigure::io::{parse_table, write_frequency_csv, Format};
-use darkfigure::{sensitivity, summary};
+use darkfigure::data::io::write_frequency_csv;
+use darkfigure::prelude::*;
 
-fn main() -> darkfigure::Result<()> {
+fn main() -> Result<()> {
     let raw = include_str!("../data/examples/sightings_long.csv");
     let table = parse_table(
         raw.as_bytes(),
@@ -16,10 +16,10 @@ fn main() -> darkfigure::Result<()> {
     )?;
     println!("Frequency table (the layout the R packages read):");
     write_frequency_csv(&table, std::io::stdout().lock(), "<stdout>")?;
-    for w in summary::summarize(&table).warnings {
+    for w in summarize(&table).warnings {
         println!("warning: {w}");
     }
-    let t = sensitivity::sensitivity(&table, 0.95, None)?;
+    let t = sensitivity(&table, Level::default(), None)?;
     print!("{}", t.to_text());
     Ok(())
 }

@@ -2,12 +2,11 @@
 //!
 //! `cargo run --release --example kosovo`
 
-use darkfigure::bootstrap::BootstrapOptions;
-use darkfigure::{datasets, sensitivity, summary};
+use darkfigure::prelude::*;
 
-fn main() -> darkfigure::Result<()> {
+fn main() -> Result<()> {
     let table = datasets::kosovo();
-    let s = summary::summarize(&table);
+    let s = summarize(&table);
     println!(
         "Kosovo war killings, four lists (Ball et al. 2002): {} cases, {} of {} histories observed",
         s.observed, s.histories_observed, s.histories_possible
@@ -15,7 +14,11 @@ fn main() -> darkfigure::Result<()> {
     for w in &s.warnings {
         println!("  warning: {w}");
     }
-    let t = sensitivity::sensitivity(&table, 0.95, Some(&BootstrapOptions::new(1000, 1234)))?;
+    let t = sensitivity(
+        &table,
+        Level::default(),
+        Some(&BootstrapOptions::new(1000, 1234)),
+    )?;
     print!("{}", t.to_text());
     Ok(())
 }

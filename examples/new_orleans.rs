@@ -5,12 +5,11 @@
 //!
 //! `cargo run --release --example new_orleans`
 
-use darkfigure::bootstrap::BootstrapOptions;
-use darkfigure::{datasets, existence, sensitivity, summary, Model};
+use darkfigure::prelude::*;
 
-fn main() -> darkfigure::Result<()> {
+fn main() -> Result<()> {
     let no = datasets::new_orleans();
-    let s = summary::summarize(&no);
+    let s = summarize(&no);
     println!(
         "New Orleans: {} cases on {} lists, {} of {} histories observed",
         s.observed,
@@ -22,7 +21,7 @@ fn main() -> darkfigure::Result<()> {
         println!("  warning: {w}");
     }
     let all_pairs = Model::all_of_order(8, 2);
-    let ex = existence::check(&no, &all_pairs)?;
+    let ex = darkfigure::loglinear::check(&no, &all_pairs)?;
     println!(
         "All-pairs model: existence code {} (finite MLE: {}, identifiable: {}, rank {} of {}); {} terms fixed at -inf",
         ex.code,
@@ -32,10 +31,14 @@ fn main() -> darkfigure::Result<()> {
         ex.parameters,
         ex.infinite_terms.len()
     );
-    if let Err(e) = darkfigure::fit(&no, &all_pairs, &darkfigure::FitOptions::default()) {
+    if let Err(e) = darkfigure::fit(&no, &all_pairs, &FitOptions::default()) {
         println!("Fitting it anyway: {e}");
     }
-    let t = sensitivity::sensitivity(&no, 0.95, Some(&BootstrapOptions::new(1000, 1234)))?;
+    let t = sensitivity(
+        &no,
+        Level::default(),
+        Some(&BootstrapOptions::new(1000, 1234)),
+    )?;
     print!("{}", t.to_text());
     Ok(())
 }

@@ -5,14 +5,11 @@
 //!
 //! `cargo run --release --example uk_2013`
 
-use darkfigure::bootstrap::BootstrapOptions;
-use darkfigure::estimate::{estimate_model, EstimateOptions, IntervalMethod};
-use darkfigure::select::{select, Rule, SelectOptions};
-use darkfigure::{datasets, sensitivity, summary};
+use darkfigure::prelude::*;
 
-fn main() -> darkfigure::Result<()> {
+fn main() -> Result<()> {
     let uk = datasets::uk_2013();
-    let s = summary::summarize(&uk);
+    let s = summarize(&uk);
     println!(
         "UK 2013: {} possible victims on {} lists",
         s.observed,
@@ -26,31 +23,27 @@ fn main() -> darkfigure::Result<()> {
     }
 
     // AIC-stepwise (Silverman 2014), profile-likelihood interval.
-    let aic = select(&uk, &SelectOptions::new(Rule::AicStepwise))?;
-    let opts = EstimateOptions::default().interval(IntervalMethod::Profile);
-    let e = estimate_model(&uk, &aic.model, &opts, None)?;
+    let e = estimate(&uk, &EstimateOptions::default().select(Rule::AicStepwise))?;
+    let model = e.model().expect("a log-linear model");
     println!(
-        "\nAIC-stepwise model {} ({}): N = {:.0}, 95% profile interval {:.0} to {:.0}",
-        aic.model.notation().unwrap_or_default(),
-        aic.model.describe(uk.names()),
+        "\nAIC-stepwise model {} ({}): N = {:.0}, 95% {} interval {:.0} to {:.0}",
+        model.notation().unwrap_or_default(),
+        model.display(uk.names()),
         e.estimate,
+        e.interval.method,
         e.interval.lower.unwrap_or(f64::NAN),
         e.interval.upper.unwrap_or(f64::NAN)
     );
 
     // Stepwise (Chan, Silverman & Vincent 2021) with the bootstrap.
-    let sel = SelectOptions::new(Rule::Stepwise);
-    let opts = EstimateOptions {
-        select: Some(sel),
-        bootstrap: Some(BootstrapOptions::new(1000, 1234)),
-        ..EstimateOptions::default()
-    };
-    let model = select(&uk, &sel)?.model;
-    let e = estimate_model(&uk, &model, &opts, None)?;
+    let opts = EstimateOptions::default()
+        .select(Rule::Stepwise)
+        .bootstrap(BootstrapOptions::new(1000, 1234));
+    let e = estimate(&uk, &opts)?;
     let b = e.bootstrap.as_ref().expect("bootstrap requested");
     println!(
         "Stepwise model {}: N = {:.0}, 95% BCa interval {:.0} to {:.0} (B = {}, â = {:.4}, z0 = {:.4})",
-        model.notation().unwrap_or_default(),
+        e.model().and_then(Model::notation).unwrap_or_default(),
         e.estimate,
         e.interval.lower.unwrap_or(f64::NAN),
         e.interval.upper.unwrap_or(f64::NAN),
@@ -60,7 +53,11 @@ fn main() -> darkfigure::Result<()> {
     );
 
     println!("\nSensitivity table:");
-    let t = sensitivity::sensitivity(&uk, 0.95, Some(&BootstrapOptions::new(1000, 1234)))?;
+    let t = sensitivity(
+        &uk,
+        Level::default(),
+        Some(&BootstrapOptions::new(1000, 1234)),
+    )?;
     print!("{}", t.to_text());
     Ok(())
 }

@@ -11,16 +11,24 @@
 //! where `M` is a hierarchical set of list interactions. Terms whose margin is zero are fixed
 //! at −∞ (the *extended MLE*); the existence of the MLE and the identifiability of the model are
 //! checked by the Fienberg–Rinaldo linear program and a rank test, and a model failing them is
-//! reported as such instead of printing a meaningless number.
+//! reported as such instead of printing a meaningless number. Rcapture's closed-population
+//! models and the two-list estimators are offered behind the same [`Estimator`] interface.
 //!
 //! Numbers agree with the R packages SparseMSE, MultipleSystemsEstimation and Rcapture
 //! (see `tests/`).
 //!
+//! ## The pipeline, one module per stage
+//!
+//! [`numeric`] → [`data`] → [`loglinear`] → [`selection`] → [`estimators`] →
+//! [`uncertainty`] → [`output`]; each imports only the stages before it (`ARCHITECTURE.md`).
+//! [`prelude`] has what an embedding program needs.
+//!
 //! ```
-//! use darkfigure::{datasets, estimate, EstimateOptions};
+//! use darkfigure::prelude::*;
 //! let uk = datasets::uk_2013();
-//! let est = estimate(&uk, &EstimateOptions::default()).unwrap();
+//! let est = estimate(&uk, &EstimateOptions::default().select(Rule::Stepwise)).unwrap();
 //! assert!(est.estimate > 2744.0);
+//! println!("N = {:.0}, model {}", est.estimate, est.model().unwrap().display(uk.names()));
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -31,34 +39,31 @@
 // index loops state that correspondence more plainly than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
-mod among;
-pub mod bootstrap;
-pub mod datasets;
+pub mod data;
 pub mod error;
-pub mod estimate;
-pub mod existence;
-pub mod fit;
-pub mod fitter;
-pub mod interval;
-pub mod io;
-pub mod linalg;
-pub mod model;
-pub mod optimize;
-pub mod petersen;
-pub mod plot;
-pub mod rcapture;
-pub mod replay;
-pub mod report;
-mod screen;
-pub mod search;
-pub mod select;
-pub mod sensitivity;
-pub mod summary;
-pub mod table;
+pub mod estimators;
+pub mod loglinear;
+pub mod numeric;
+pub mod output;
+pub mod prelude;
+pub mod selection;
+pub mod uncertainty;
 
+pub use data::{datasets, CaptureTable};
 pub use error::{Error, Location, Result};
-pub use estimate::{estimate, Estimate, EstimateOptions};
-pub use existence::Existence;
-pub use fit::{fit, Fit, FitOptions, FitStatus};
-pub use model::Model;
-pub use table::CaptureTable;
+pub use estimators::{Estimator, Interval, IntervalMethod, Method, PointEstimate};
+pub use loglinear::{fit, Existence, Fit, FitOptions, Model};
+pub use numeric::Level;
+pub use uncertainty::{
+    bootstrap, estimate, Bootstrap, BootstrapOptions, Estimate, EstimateOptions,
+};
+
+/// Engine internals exposed for the crate's own benches and tests only. Not part of the
+/// public API: nothing here is covered by semantic versioning.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::loglinear::fit::fit_with;
+    pub use crate::loglinear::fitter::{no_cache, Fitter, Warm};
+    pub use crate::loglinear::irls::Workspace;
+    pub use crate::numeric::linalg::{cholesky, cholesky_solve};
+}

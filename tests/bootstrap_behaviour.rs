@@ -6,13 +6,13 @@
 
 mod common;
 use common::*;
-use darkfigure::bootstrap::{bootstrap, Bootstrap, BootstrapOptions, Estimator, Kind};
+use darkfigure::prelude::{bootstrap, Bootstrap, BootstrapOptions, Criterion, Kind, Loglinear};
 use darkfigure::{datasets, CaptureTable};
 
 fn run_in_pool(
     threads: usize,
     table: &CaptureTable,
-    est: &Estimator,
+    est: &Loglinear,
     opts: &BootstrapOptions,
 ) -> Bootstrap {
     rayon::ThreadPoolBuilder::new()
@@ -25,10 +25,10 @@ fn run_in_pool(
 #[test]
 fn identical_for_one_and_two_threads() {
     for (table, est) in [
-        (datasets::uk_2013(), Estimator::Stepwise(0.02)),
-        (datasets::western(), Estimator::Stepwise(0.02)),
-        (datasets::kosovo(), Estimator::AicStepwise(0.05)),
-        (datasets::new_orleans(), Estimator::Stepwise(0.02)),
+        (datasets::uk_2013(), Loglinear::stepwise(0.02)),
+        (datasets::western(), Loglinear::stepwise(0.02)),
+        (datasets::kosovo(), Loglinear::aic_stepwise(0.05)),
+        (datasets::new_orleans(), Loglinear::stepwise(0.02)),
         (datasets::korea(), korea_bic_top()),
     ] {
         let opts = BootstrapOptions::new(300, 99);
@@ -46,23 +46,26 @@ fn identical_for_one_and_two_threads() {
 }
 
 /// BIC among the best models of Korea (the case where existence LPs are solved and cached).
-fn korea_bic_top() -> Estimator {
+fn korea_bic_top() -> Loglinear {
     let t = datasets::korea();
-    let top = darkfigure::search::search(
+    let top = darkfigure::selection::search(
         &t,
-        &darkfigure::search::SearchOptions {
+        &darkfigure::selection::SearchOptions {
             top: Some(20),
             ..Default::default()
         },
     )
     .unwrap();
-    Estimator::BicAmong(top.models.iter().map(|m| m.model(t.lists())).collect())
+    Loglinear::among(
+        Criterion::Bic,
+        top.models.iter().map(|m| m.model(t.lists())).collect(),
+    )
 }
 
 #[test]
 fn same_seed_same_result_other_seed_other_result() {
     let t = datasets::uk_2013_5();
-    let e = Estimator::Stepwise(0.02);
+    let e = Loglinear::stepwise(0.02);
     let a = bootstrap(&t, &e, &BootstrapOptions::new(200, 5), None, None).unwrap();
     let b = bootstrap(&t, &e, &BootstrapOptions::new(200, 5), None, None).unwrap();
     let c = bootstrap(&t, &e, &BootstrapOptions::new(200, 6), None, None).unwrap();
@@ -95,7 +98,7 @@ fn stepwise_bca_limits_agree_with_r_within_monte_carlo_error() {
         let table = datasets::by_name(ds).unwrap().table();
         let b = bootstrap(
             &table,
-            &Estimator::Stepwise(0.02),
+            &Loglinear::stepwise(0.02),
             &BootstrapOptions::new(10_000, 2026),
             None,
             None,
@@ -144,7 +147,7 @@ fn r_lower_limit_is_a_plausible_b1000_draw() {
         .map(|seed| {
             let b = bootstrap(
                 &table,
-                &Estimator::Stepwise(0.02),
+                &Loglinear::stepwise(0.02),
                 &BootstrapOptions::new(1_000, seed),
                 None,
                 None,
@@ -200,7 +203,7 @@ fn parametric_bootstrap_is_centred_on_the_estimate() {
         ..BootstrapOptions::new(2000, 3)
     };
     let model = darkfigure::Model::main_effects(5);
-    let b = bootstrap(&t, &Estimator::Fixed(model), &opts, None, None).unwrap();
+    let b = bootstrap(&t, &Loglinear::fixed(model), &opts, None, None).unwrap();
     let reps: Vec<f64> = b.replicates.iter().flatten().copied().collect();
     let mean = reps.iter().sum::<f64>() / reps.len() as f64;
     assert!(

@@ -10,8 +10,9 @@
 
 mod common;
 use common::*;
-use darkfigure::bootstrap::{bootstrap, quantile_type8, BootstrapOptions, Estimator};
-use darkfigure::interval::{pnorm, qnorm};
+use darkfigure::numeric::quantile_type8;
+use darkfigure::numeric::{pnorm, qnorm};
+use darkfigure::prelude::{bootstrap, BootstrapOptions, Criterion, Loglinear};
 use darkfigure::{datasets, CaptureTable, Model};
 use serde_json::Value;
 
@@ -55,7 +56,7 @@ fn sparsemse_stepwise_bootstrap_replayed() {
         let replay = tables(table.lists(), &masks, &bc["counts"]);
         let b = bootstrap(
             &table,
-            &Estimator::Stepwise(0.02),
+            &Loglinear::stepwise(0.02),
             &BootstrapOptions::default(),
             Some(&replay),
             None,
@@ -157,7 +158,7 @@ fn mse_bic_top_n_bootstrap_replayed() {
             .collect();
         let b = bootstrap(
             &table,
-            &Estimator::BicAmong(models),
+            &Loglinear::among(Criterion::Bic, models),
             &BootstrapOptions {
                 levels: vec![0.025, 0.1, 0.9, 0.975],
                 ..Default::default()

@@ -10,8 +10,9 @@
 
 mod common;
 use common::*;
-use darkfigure::interval::{profile, wald, ProfileOptions};
-use darkfigure::{datasets, existence, fit, FitOptions, Model};
+use darkfigure::estimators::loglinear::{profile, wald, ProfileOptions};
+use darkfigure::loglinear::existence;
+use darkfigure::{datasets, fit, FitOptions, Model};
 use serde_json::Value;
 
 const SPARSE: [&str; 4] = ["artificial_3", "ukdat", "ukdat_5", "neworl_5"];
@@ -31,7 +32,7 @@ fn check_sparse_fit(ds: &str, label: &str, table: &darkfigure::CaptureTable, m: 
     close(f.aic, num(&r["aic"]), 1e-6, &what("aic"));
     assert_eq!(f.df, r["df_residual"].as_i64().unwrap(), "{}", what("df"));
     close(f.intercept_se, num(&r["dark_log_sd"]), 1e-6, &what("se"));
-    let w = wald(&f, 0.95).unwrap();
+    let w = wald(&f, darkfigure::Level::NINETY_FIVE);
     let e = &r["estimate"];
     close(f.estimate, num(&e["point est."]), 1e-6, &what("estimate"));
     close(w.lower.unwrap(), num(&e["2.5%"]), 1e-6, &what("lower"));
@@ -45,7 +46,7 @@ fn check_sparse_fit(ds: &str, label: &str, table: &darkfigure::CaptureTable, m: 
     let ours: Vec<String> = f
         .infinite_terms
         .iter()
-        .map(|&s| darkfigure::model::term_label(s, table.names(), ":"))
+        .map(|&s| darkfigure::data::table::term_label(s, table.names(), ":"))
         .collect();
     let (mut a, mut b) = (empty, ours);
     a.sort();

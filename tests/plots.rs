@@ -1,10 +1,9 @@
 //! SVG plots: well-formed XML containing the expected labels as text.
 
-use darkfigure::bootstrap::{bootstrap, BootstrapOptions, Estimator};
 use darkfigure::datasets;
-use darkfigure::estimate::bootstrap_interval;
-use darkfigure::plot::{bootstrap_svg, ranking_svg, upset_svg};
-use darkfigure::search::{search, SearchOptions};
+use darkfigure::output::plot::{bootstrap_svg, ranking_svg, upset_svg};
+use darkfigure::prelude::{bootstrap, BootstrapOptions, Loglinear};
+use darkfigure::selection::{search, SearchOptions};
 
 /// Check well-formedness with a stack of open tags and return the unescaped contents of the
 /// `<text>` elements.
@@ -179,13 +178,16 @@ fn bootstrap_plot() {
     let uk = datasets::uk_2013();
     let b = bootstrap(
         &uk,
-        &Estimator::Stepwise(0.02),
+        &Loglinear::stepwise(0.02),
         &BootstrapOptions::new(200, 1),
         None,
         None,
     )
     .unwrap();
-    let ci = bootstrap_interval(&b, 0.95, true);
+    let ci = b.interval(
+        darkfigure::Level::NINETY_FIVE,
+        darkfigure::IntervalMethod::Bca,
+    );
     let svg = bootstrap_svg(&b, Some(&ci), "UK 2013: bootstrap <stepwise> & BCa").unwrap();
     save("bootstrap.svg", &svg);
     let texts = check_xml(&svg);
@@ -230,7 +232,7 @@ fn bootstrap_plot_clips_extremes_and_counts_failures() {
     let uk = datasets::uk_2013();
     let b = bootstrap(
         &uk,
-        &Estimator::Stepwise(0.02),
+        &Loglinear::stepwise(0.02),
         &BootstrapOptions::new(200, 1),
         None,
         None,
@@ -279,7 +281,7 @@ fn ranking_plot() {
     let r_aic = search(
         &uk,
         &SearchOptions {
-            criterion: darkfigure::search::Criterion::Aic,
+            criterion: darkfigure::loglinear::Criterion::Aic,
             ..opts
         },
     )

@@ -10,8 +10,9 @@
 // suggestion would change the meaning. Index loops mirror the formulas.
 #![allow(clippy::manual_contains, clippy::needless_range_loop)]
 
-use darkfigure::io::{parse_table, write_frequency_csv, Format};
-use darkfigure::{existence, fit, CaptureTable, Error, Fit, FitOptions, Model};
+use darkfigure::data::io::{parse_table, write_frequency_csv, Format};
+use darkfigure::loglinear::existence;
+use darkfigure::{fit, CaptureTable, Error, Fit, FitOptions, Model};
 use nalgebra::DMatrix;
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -134,7 +135,7 @@ struct Likelihood {
 
 impl Likelihood {
     fn new(table: &CaptureTable, f: &Fit) -> Self {
-        let finite: Vec<&darkfigure::fit::Coefficient> = f
+        let finite: Vec<&darkfigure::loglinear::Coefficient> = f
             .coefficients
             .iter()
             .filter(|c| c.estimate.is_finite())
@@ -791,7 +792,7 @@ fn existence_check_stress_sparse_tables() {
 /// whose LP/rank code is not 0.
 #[test]
 fn fast_existence_agrees_with_the_exact_check() {
-    use darkfigure::fitter::{no_cache, Fitter};
+    use darkfigure::internals::{no_cache, Fitter};
     let mut runner = proptest::test_runner::TestRunner::new(config(3000));
     let strategy = (
         (3usize..=5).prop_flat_map(|t| {

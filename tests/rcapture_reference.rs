@@ -12,7 +12,7 @@
 //! Everything is compared at 1e-6 relative (absolute below 1e-3). Soft cases (§10 of the
 //! note) are skipped with the reason printed; see `soft_reason`.
 
-use darkfigure::rcapture::{closedp, closedp_profile, profile_loglik, RcaptureModel};
+use darkfigure::estimators::rcapture::{closedp, closedp_profile, profile_loglik, RcaptureModel};
 use darkfigure::{datasets, CaptureTable};
 use serde_json::Value;
 use std::collections::BTreeMap;

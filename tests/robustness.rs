@@ -4,8 +4,9 @@
 //! Nothing here is wrapped in `catch_unwind`: a panic anywhere fails the test.
 
 use assert_cmd::Command;
-use darkfigure::io::{parse_table, write_frequency_csv, Format};
-use darkfigure::{estimate, existence, CaptureTable, EstimateOptions, Model};
+use darkfigure::data::io::{parse_table, write_frequency_csv, Format};
+use darkfigure::loglinear::existence;
+use darkfigure::{estimate, CaptureTable, EstimateOptions, Model};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -978,7 +979,7 @@ fn cli_estimates_every_bundled_dataset() {
             "{path}: estimate {est}, observed {obs}"
         );
         // The library reads the same file to the same observed total.
-        let t = darkfigure::io::read_table(f, Format::Auto).unwrap();
+        let t = darkfigure::data::io::read_table(f, Format::Auto).unwrap();
         assert_eq!(t.observed() as f64, obs, "{path}");
     }
 }
@@ -993,7 +994,7 @@ fn replay_file_mutations_never_panic() {
     let mut parsed = 0;
     for _ in 0..400 {
         let bytes = mutate(&mut rng, base);
-        match darkfigure::replay::parse_replicates(&bytes, "r.csv", &names) {
+        match darkfigure::data::replay::parse_replicates(&bytes, "r.csv", &names) {
             Err(e) => assert!(e.to_string().starts_with("r.csv"), "{e}"),
             Ok(tables) => {
                 parsed += 1;

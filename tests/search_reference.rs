@@ -7,8 +7,10 @@
 
 mod common;
 use common::*;
-use darkfigure::search::{count_models, search, Criterion, SearchOptions};
-use darkfigure::{datasets, existence, CaptureTable, Model};
+use darkfigure::loglinear::existence;
+use darkfigure::loglinear::Criterion;
+use darkfigure::selection::{count_models, search, SearchOptions};
+use darkfigure::{datasets, CaptureTable, Model};
 use std::collections::HashMap;
 
 fn all_models(table: &CaptureTable, max_order: usize) -> HashMap<String, (f64, f64)> {
@@ -175,7 +177,7 @@ fn fit_certificate_agrees_with_the_lp_on_every_bundled_dataset() {
         assert_eq!(r.examined, count_models(t, k, u64::MAX).unwrap());
         // Walk the pairwise space through the LP (for six lists every 16th model: 32,768
         // LPs would take a minute).
-        let pairs = darkfigure::select::pairs(t);
+        let pairs = darkfigure::data::table::pairs(t);
         let stride = if t == 6 { 16 } else { 1 };
         if k == 2 {
             for mask in (0u32..(1 << pairs.len())).step_by(stride) {

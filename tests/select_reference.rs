@@ -8,8 +8,8 @@
 
 mod common;
 use common::*;
-use darkfigure::interval::{profile, ProfileOptions};
-use darkfigure::select::{aic_stepwise, stepwise, StepwiseOptions};
+use darkfigure::estimators::loglinear::{profile, ProfileOptions};
+use darkfigure::selection::{aic_stepwise, stepwise, StepwiseOptions};
 use darkfigure::{datasets, fit, FitOptions, Model};
 
 #[test]
@@ -132,7 +132,7 @@ fn uk_2014_aic_stepwise_reproduces_the_published_interval() {
 
 #[test]
 fn mse_auto_and_bic_selection() {
-    use darkfigure::select::{select, Rule, SelectOptions};
+    use darkfigure::selection::{select, Rule, SelectOptions};
     for (part, name) in [
         ("Artificial_3__auto", "artificial_3"),
         ("Korea__auto", "korea"),
@@ -156,7 +156,7 @@ fn mse_auto_and_bic_selection() {
         };
         let sel = select(&table, &opts).unwrap();
         if let Some(m) = r["resolved_method"].as_str() {
-            assert_eq!(sel.method, m, "{part}");
+            assert_eq!(sel.method.name(), m, "{part}");
         }
         assert_eq!(
             sel.model.notation().unwrap(),

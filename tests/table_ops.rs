@@ -1,6 +1,6 @@
 //! List operations on capture tables.
 
-use darkfigure::io::write_frequency_csv;
+use darkfigure::data::io::write_frequency_csv;
 use darkfigure::{datasets, fit, FitOptions, Model};
 
 /// Merging PF and NCA in the UK six-list data reproduces `ukdat_5.csv` (SparseMSE's UKdat_5)

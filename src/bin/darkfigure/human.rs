@@ -12,7 +12,7 @@ macro_rules! wln {
     }};
 }
 
-use darkfigure::report::{CheckReport, EstimateReport, ModelsReport};
+use darkfigure::output::report::{CheckReport, EstimateReport, ModelsReport};
 
 /// Format a population number: integers with thousands separators, one decimal.
 pub fn big(x: f64) -> String {
@@ -114,39 +114,34 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
         }
     }
     if let Some(b) = &r.bootstrap {
-        let scheme = match b["seed"].as_u64() {
-            Some(seed) => format!("{}, seed {seed}", b["kind"].as_str().unwrap_or("")),
+        let scheme = match b.seed {
+            Some(seed) => format!("{}, seed {seed}", b.kind),
             None => "replayed".to_string(),
         };
         wln!(
             o,
             "Bootstrap: {} replicates ({scheme}), {} without an estimate; acceleration {:.6}, z0 {:.6}",
-            b["replicates"],
-            b["failed"],
-            b["acceleration"].as_f64().unwrap_or(f64::NAN),
-            b["z0"].as_f64().unwrap_or(f64::NAN)
+            b.replicates,
+            b.failed,
+            b.acceleration.unwrap_or(f64::NAN),
+            b.z0.unwrap_or(f64::NAN)
         );
     }
     if let Some(sel) = &r.selection {
-        let added: Vec<&str> = sel["steps"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter(|s| s["accepted"].as_bool() == Some(true))
-                    .filter_map(|s| s["added"].as_str())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let added: Vec<&str> = sel
+            .steps
+            .iter()
+            .filter(|s| s.accepted)
+            .filter_map(|s| s.added.as_deref())
+            .collect();
         wln!(
             o,
             "Selection: {}{}{}",
-            sel["method"].as_str().unwrap_or(""),
-            sel["threshold"]
-                .as_f64()
+            sel.method,
+            sel.threshold
                 .map_or(String::new(), |t| format!(" (threshold {t})")),
             if added.is_empty() {
-                sel["models_examined"]
-                    .as_u64()
+                sel.models_examined
                     .map_or(String::new(), |n| format!(", best of {n} models"))
             } else {
                 format!(", pairs added in order: {}", added.join(", "))
@@ -221,7 +216,7 @@ pub fn models(o: &mut String, r: &ModelsReport) {
     }
 }
 
-pub fn summary(o: &mut String, s: &darkfigure::summary::Summary) {
+pub fn summary(o: &mut String, s: &darkfigure::data::Summary) {
     wln!(
             o,
         "{} cases observed; {} of {} possible capture histories observed; {} cases on one list only",

@@ -4,272 +4,91 @@
 //! Exit status: 0 success; 2 bad usage or bad input; 3 the requested estimate does not exist
 //! or is not identifiable (the JSON is still printed, with `estimate: null`).
 
+mod args;
 mod human;
 
-use clap::{Args, Parser, Subcommand};
-use darkfigure::estimate::{EstimateOptions, IntervalMethod};
-use darkfigure::io::{read_table, Format};
-use darkfigure::report::{run_estimate, CheckReport};
-use darkfigure::{existence, CaptureTable, Error, Model};
+use args::{Cli, Command, EstimateArgs, Input};
+use clap::Parser;
+use darkfigure::data::{parse_table, read_table, replay};
+use darkfigure::estimators::loglinear::{LoglinearOptions, ModelSpec};
+use darkfigure::estimators::Method;
+use darkfigure::output::plot;
+use darkfigure::output::report::{run_estimate, CheckReport, ModelsReport};
+use darkfigure::prelude::*;
+use darkfigure::selection::SearchOptions;
 use std::io::Read;
 use std::process::ExitCode;
-
-#[derive(Parser)]
-#[command(
-    name = "darkfigure",
-    version,
-    about = "Multiple-systems estimation of hidden populations from overlapping lists",
-    long_about = "Multiple-systems estimation of hidden populations from overlapping lists.\n\n\
-Exit status: 0 success; 2 bad usage or input (the message names file:line:column and the fix); \
-3 the requested estimate does not exist or is not identifiable (JSON still printed, estimate null)."
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Estimate the population size with a log-linear model.
-    #[command(
-        after_help = "Example:\n  darkfigure estimate data/ukdat.csv --model '[12,34,5,6]' --interval profile --json"
-    )]
-    Estimate(EstimateArgs),
-    /// Check existence and identifiability of the MLE for a model (SparseMSE checkident).
-    #[command(
-        after_help = "Example:\n  darkfigure check data/artificial_3.csv --model 'A*B'\n\
-Exit status 3 when the check fails (code 1, 2 or 3)."
-    )]
-    Check(CheckArgs),
-    /// Rank every hierarchical model by BIC or AIC (exhaustive search).
-    #[command(
-        after_help = "Example:\n  darkfigure models data/ukdat.csv --max-order 2 --top 10\n  darkfigure models data/ukdat_5.csv --by aic --json"
-    )]
-    Models(ModelsArgs),
-    /// Describe the lists: sizes, overlaps, pairs that never overlap, warnings.
-    #[command(after_help = "Example:\n  darkfigure summary data/neworl.csv")]
-    Summary(SummaryArgs),
-    /// The sensitivity table to publish: one row per method, with intervals.
-    #[command(
-        after_help = "Example:\n  darkfigure report data/ukdat.csv --bootstrap 1000 --seed 1 --markdown"
-    )]
-    Report(ReportArgs),
-    /// Convert records or long-format lists into a frequency table (CSV on stdout or -o).
-    #[command(
-        after_help = "Example:\n  darkfigure convert sightings.csv --format long -o table.csv"
-    )]
-    Convert(ConvertArgs),
-}
-
-#[derive(Args)]
-struct Input {
-    /// Input CSV (`-` for standard input).
-    file: String,
-    /// Input layout: frequency (0/1 columns + count), records (one row per case), long
-    /// (rows `list,id`), or auto.
-    #[arg(long, default_value = "auto")]
-    format: Format,
-    /// Merge lists before estimating, e.g. `--merge PF,NCA` (repeatable).
-    #[arg(long, value_name = "A,B")]
-    merge: Vec<String>,
-    /// Omit lists, e.g. `--omit GP,NCA`.
-    #[arg(long, value_name = "A,B", value_delimiter = ',')]
-    omit: Vec<String>,
-}
-
-impl Input {
-    fn load(&self) -> Result<CaptureTable, Error> {
-        let mut table = if self.file == "-" {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|source| Error::Io {
-                    file: "<stdin>".into(),
-                    source,
-                })?;
-            darkfigure::io::parse_table(&buf, "<stdin>", self.format)?
-        } else {
-            read_table(&self.file, self.format)?
-        };
-        for m in &self.merge {
-            let names: Vec<&str> = m.split(',').map(str::trim).collect();
-            table = table.merge_lists(&names, None)?;
-        }
-        if !self.omit.is_empty() {
-            let names: Vec<&str> = self.omit.iter().map(|s| s.trim()).collect();
-            table = table.omit_lists(&names)?;
-        }
-        Ok(table)
-    }
-}
-
-#[derive(Args)]
-struct EstimateArgs {
-    #[command(flatten)]
-    input: Input,
-    /// Model: `main`, `[12,3]` (≤ 9 lists), `LA*NG + NG*PF`, or `LA:NG,NG:PF`.
-    #[arg(long, default_value = "main")]
-    model: String,
-    /// Choose the model by a rule: stepwise (p-value, Chan et al. 2021), aic-stepwise
-    /// (UK 2014), bic or aic (exhaustive search), auto (BIC for ≤ 5 lists, else stepwise).
-    #[arg(long)]
-    select: Option<darkfigure::select::Rule>,
-    /// p-value threshold of stepwise (default 0.02) or aic-stepwise (default 0.05).
-    #[arg(long, requires = "select")]
-    pthresh: Option<f64>,
-    /// Maximum interaction order for --select bic/aic (default 1, 2, 3, 3, 2 for 2–6 lists,
-    /// as MultipleSystemsEstimation).
-    #[arg(long, requires = "select")]
-    max_order: Option<usize>,
-    /// Interval method: wald, profile, bca, percentile (default: bca with --bootstrap;
-    /// profile with aic-stepwise; else wald).
-    #[arg(long)]
-    interval: Option<IntervalMethod>,
-    /// Coverage level of the interval.
-    #[arg(long, default_value_t = 0.95)]
-    level: f64,
-    #[command(flatten)]
-    boot: BootArgs,
-    /// Write an SVG of the bootstrap distribution with the point estimate and the interval
-    /// (needs --bootstrap or --replay).
-    #[arg(long, value_name = "FILE.svg")]
-    plot: Option<String>,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Args)]
-#[command(group(clap::ArgGroup::new("resampling").args(["bootstrap", "replay"])))]
-struct BootArgs {
-    /// Bootstrap replicates B (re-running the selection rule in every replicate); the
-    /// interval then defaults to BCa.
-    #[arg(long, value_name = "B")]
-    bootstrap: Option<usize>,
-    /// Replay replicate tables from this CSV instead of drawing them (e.g. an R package's
-    /// resamples): the table's list columns, `replicate` (1…B) and `count`.
-    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["seed", "bootstrap_kind"])]
-    replay: Option<String>,
-    /// Seed of the bootstrap streams (replicate b uses stream b); results are identical for
-    /// any --threads.
-    #[arg(long, default_value_t = 1234)]
-    seed: u64,
-    /// Threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// nonparametric (multinomial over observed cells) or parametric (from the fitted model).
-    #[arg(long, default_value = "nonparametric")]
-    bootstrap_kind: darkfigure::bootstrap::Kind,
-    /// BIC/AIC bootstrap: re-select among the top N models of the original ranking
-    /// (default as MultipleSystemsEstimation: all for ≤ 3 lists, 20 for 4, 100 for ≥ 5).
-    #[arg(long, value_name = "N", requires = "resampling")]
-    ntop: Option<usize>,
-    /// Write every replicate's estimate to this CSV (columns replicate,estimate; empty when
-    /// no estimate exists).
-    #[arg(long, value_name = "FILE.csv", requires = "resampling")]
-    replicates_out: Option<String>,
-    /// No progress bar.
-    #[arg(long, short)]
-    quiet: bool,
-}
-
-#[derive(Args)]
-struct CheckArgs {
-    #[command(flatten)]
-    input: Input,
-    /// Model to check.
-    #[arg(long)]
-    model: String,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Args)]
-struct ModelsArgs {
-    #[command(flatten)]
-    input: Input,
-    /// Largest interaction order (default: all orders, saturated model excluded, where the
-    /// space has at most --limit models).
-    #[arg(long)]
-    max_order: Option<usize>,
-    /// Print the best N models.
-    #[arg(long, default_value_t = 20)]
-    top: usize,
-    /// Ranking criterion.
-    #[arg(long, default_value = "bic")]
-    by: darkfigure::search::Criterion,
-    /// Largest number of models to examine.
-    #[arg(long, default_value_t = 10_000_000)]
-    limit: u64,
-    /// Threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Write an SVG of BIC (or AIC) against the estimate for the top models.
-    #[arg(long, value_name = "FILE.svg")]
-    plot: Option<String>,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Args)]
-struct SummaryArgs {
-    #[command(flatten)]
-    input: Input,
-    /// Write an UpSet-style SVG of the list overlaps.
-    #[arg(long, value_name = "FILE.svg")]
-    plot: Option<String>,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Args)]
-struct ReportArgs {
-    #[command(flatten)]
-    input: Input,
-    /// Coverage level of the intervals.
-    #[arg(long, default_value_t = 0.95)]
-    level: f64,
-    /// Add BCa rows from a bootstrap with B replicates (selection re-run in each).
-    #[arg(long, value_name = "B")]
-    bootstrap: Option<usize>,
-    /// Seed of the bootstrap.
-    #[arg(long, default_value_t = 1234)]
-    seed: u64,
-    /// Threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Output as JSON.
-    #[arg(long, conflicts_with_all = ["csv", "markdown"])]
-    json: bool,
-    /// Output as CSV.
-    #[arg(long, conflicts_with = "markdown")]
-    csv: bool,
-    /// Output as a Markdown table.
-    #[arg(long)]
-    markdown: bool,
-}
-
-#[derive(Args)]
-struct ConvertArgs {
-    #[command(flatten)]
-    input: Input,
-    /// Output file (default: standard output).
-    #[arg(short, long)]
-    output: Option<String>,
-}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", cli_message(&e));
             ExitCode::from(if e.is_no_estimate() { 3 } else { 2 })
         }
     }
+}
+
+/// The command-line flag of a library option name.
+fn flag(name: &str) -> String {
+    let f = match name {
+        "replicates" => "bootstrap",
+        "kind" => "bootstrap-kind",
+        "threshold" => "pthresh",
+        other => other,
+    };
+    format!("--{}", f.replace('_', "-"))
+}
+
+/// A library error in the CLI's words: option names become flags, also where the message
+/// names another option in backticks.
+fn cli_message(e: &Error) -> String {
+    match e {
+        Error::InvalidOption {
+            name,
+            value,
+            problem,
+        } => {
+            let mut text = String::new();
+            let mut rest = problem.as_str();
+            while let Some(i) = rest.find('`') {
+                let Some(j) = rest[i + 1..].find('`') else {
+                    break;
+                };
+                text.push_str(&rest[..i]);
+                text.push_str(&flag(&rest[i + 1..i + 1 + j]));
+                rest = &rest[i + 2 + j..];
+            }
+            text.push_str(rest);
+            format!("option {} = {value}: {text}", flag(name))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn load(input: &Input) -> Result<CaptureTable> {
+    let mut table = if input.file == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|source| Error::Io {
+                file: "<stdin>".into(),
+                source,
+            })?;
+        parse_table(&buf, "<stdin>", input.format)?
+    } else {
+        read_table(&input.file, input.format)?
+    };
+    for m in &input.merge {
+        let names: Vec<&str> = m.split(',').map(str::trim).collect();
+        table = table.merge_lists(&names, None)?;
+    }
+    if !input.omit.is_empty() {
+        let names: Vec<&str> = input.omit.iter().map(|s| s.trim()).collect();
+        table = table.omit_lists(&names)?;
+    }
+    Ok(table)
 }
 
 /// A progress bar on stderr when it is a terminal (and not --quiet).
@@ -289,7 +108,7 @@ fn progress_bar(len: Option<usize>, quiet: bool, what: &str) -> Option<indicatif
     Some(bar)
 }
 
-fn write_svg(path: &str, svg: String) -> Result<(), Error> {
+fn write_svg(path: &str, svg: String) -> Result<()> {
     std::fs::write(path, svg).map_err(|source| Error::Io {
         file: path.to_string(),
         source,
@@ -297,27 +116,22 @@ fn write_svg(path: &str, svg: String) -> Result<(), Error> {
 }
 
 /// Write `replicate,estimate` rows.
-fn write_replicates(path: &str, boot: &serde_json::Value) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        file: path.to_string(),
-        source,
-    };
-    let reps = boot["replicate_estimates"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+fn write_replicates(path: &str, b: &Bootstrap) -> Result<()> {
     let mut out = String::from("replicate,estimate\n");
-    for (i, v) in reps.iter().enumerate() {
+    for (i, v) in b.replicates.iter().enumerate() {
         out.push_str(&format!(
             "{},{}\n",
             i + 1,
-            v.as_f64().map(|x| format!("{x}")).unwrap_or_default()
+            v.map(|x| format!("{x}")).unwrap_or_default()
         ));
     }
-    std::fs::write(path, out).map_err(io)
+    std::fs::write(path, out).map_err(|source| Error::Io {
+        file: path.to_string(),
+        source,
+    })
 }
 
-fn set_threads(n: Option<usize>) -> Result<(), Error> {
+fn set_threads(n: Option<usize>) -> Result<()> {
     if let Some(n) = n {
         if n == 0 {
             return Err(Error::InvalidOption {
@@ -353,89 +167,122 @@ fn emit_with(f: impl FnOnce(&mut String)) {
     emit(&s);
 }
 
-fn run(cli: Cli) -> Result<u8, Error> {
-    match cli.command {
-        Command::Estimate(a) => {
-            let table = a.input.load()?;
-            set_threads(a.boot.threads)?;
-            let replay = a
-                .boot
-                .replay
-                .as_ref()
-                .map(|p| darkfigure::replay::read_replicates(p, table.names()))
-                .transpose()?;
-            let replicates = a.boot.bootstrap.or(replay.as_ref().map(Vec::len));
-            if a.plot.is_some() && replicates.is_none() {
-                return Err(Error::InvalidOption {
-                    name: "plot",
-                    value: a.plot.clone().unwrap_or_default(),
-                    problem: "the plot shows the bootstrap distribution: add --bootstrap B (or --replay FILE)".into(),
-                });
-            }
-            let opts = EstimateOptions {
-                model: a.model.clone(),
-                select: a.select.map(|rule| darkfigure::select::SelectOptions {
+/// The method of `estimate`: `--method`, with the log-linear options where it is
+/// `loglinear` (they are an error with another method).
+fn method(a: &EstimateArgs) -> Result<Method> {
+    let m: Method = a.method.parse()?;
+    let loglinear_only = [
+        ("model", a.model.is_some()),
+        ("select", a.select.is_some()),
+        ("ntop", a.boot.ntop.is_some()),
+    ];
+    match m {
+        Method::Loglinear(_) => {
+            let model = match a.select {
+                Some(rule) => ModelSpec::Select(SelectOptions {
                     rule,
                     threshold: a.pthresh,
                     max_order: a.max_order,
                     trace: false,
                 }),
-                interval: a.interval,
-                level: a.level,
-                bootstrap: replicates.map(|b| darkfigure::bootstrap::BootstrapOptions {
-                    kind: a.boot.bootstrap_kind,
-                    ..darkfigure::bootstrap::BootstrapOptions::new(b, a.boot.seed)
-                }),
+                None => ModelSpec::Model(a.model.clone().unwrap_or_else(|| "main".into())),
+            };
+            Ok(Method::Loglinear(LoglinearOptions {
+                model,
                 ntop: a.boot.ntop,
-                replay,
-                ..EstimateOptions::default()
-            };
-            let bar = progress_bar(replicates, a.boot.quiet, "bootstrap");
-            let tick = |n: usize| {
-                if let Some(b) = &bar {
-                    b.set_position(n as u64);
-                }
-            };
-            let (report, failure) = run_estimate(&table, &opts, Some(&tick))?;
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
-            if let (Some(path), Some(boot)) = (&a.boot.replicates_out, &report.bootstrap) {
-                write_replicates(path, boot)?;
-            }
-            if let (Some(path), Some(est)) = (&a.plot, &report.detail) {
-                if let Some(b) = &est.bootstrap {
-                    let title = format!(
-                        "{}: bootstrap of N ({} replicates)",
-                        a.input.file,
-                        b.replicates.len()
-                    );
-                    write_svg(
-                        path,
-                        darkfigure::plot::bootstrap_svg(b, Some(&est.interval), &title)?,
-                    )?;
-                }
-            }
-            if a.json {
-                print_json(&report);
-            } else {
-                emit_with(|o| human::estimate(o, &report));
-            }
-            Ok(match failure {
-                None => 0,
-                Some(e) if e.is_no_estimate() => {
-                    if a.json {
-                        eprintln!("error: {e}");
-                    }
-                    3
-                }
-                Some(e) => return Err(e),
-            })
+                ..LoglinearOptions::default()
+            }))
         }
+        other => match loglinear_only.iter().find(|(_, set)| *set) {
+            Some((name, _)) => Err(Error::InvalidOption {
+                name: "method",
+                value: a.method.clone(),
+                problem: format!(
+                    "`{name}` chooses a log-linear model; it has no meaning with the {} method (drop it, or use `method` loglinear)",
+                    other.id()
+                ),
+            }),
+            None => Ok(other),
+        },
+    }
+}
+
+fn estimate_cmd(a: EstimateArgs) -> Result<u8> {
+    let table = load(&a.input)?;
+    set_threads(a.boot.threads)?;
+    let replay = a
+        .boot
+        .replay
+        .as_ref()
+        .map(|p| replay::read_replicates(p, table.names()))
+        .transpose()?;
+    let replicates = a.boot.bootstrap.or(replay.as_ref().map(Vec::len));
+    if a.plot.is_some() && replicates.is_none() {
+        return Err(Error::InvalidOption {
+            name: "plot",
+            value: a.plot.clone().unwrap_or_default(),
+            problem:
+                "the plot shows the bootstrap distribution: add `bootstrap` B (or `replay` FILE)"
+                    .into(),
+        });
+    }
+    let opts = EstimateOptions {
+        method: method(&a)?,
+        interval: a.interval,
+        level: Level::new(a.level)?,
+        bootstrap: a
+            .boot
+            .bootstrap
+            .map(|b| BootstrapOptions::new(b, a.boot.seed).kind(a.boot.bootstrap_kind)),
+        replay,
+    };
+    let bar = progress_bar(replicates, a.boot.quiet, "bootstrap");
+    let tick = |n: usize| {
+        if let Some(b) = &bar {
+            b.set_position(n as u64);
+        }
+    };
+    let (report, failure) = run_estimate(&table, &opts, Some(&tick))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let boot = report.detail.as_ref().and_then(|e| e.bootstrap.as_ref());
+    if let (Some(path), Some(b)) = (&a.boot.replicates_out, boot) {
+        write_replicates(path, b)?;
+    }
+    if let (Some(path), Some(est)) = (&a.plot, &report.detail) {
+        if let Some(b) = &est.bootstrap {
+            let title = format!(
+                "{}: bootstrap of N ({} replicates)",
+                a.input.file,
+                b.replicates.len()
+            );
+            write_svg(path, plot::bootstrap_svg(b, Some(&est.interval), &title)?)?;
+        }
+    }
+    if a.json {
+        print_json(&report);
+    } else {
+        emit_with(|o| human::estimate(o, &report));
+    }
+    Ok(match failure {
+        None => 0,
+        Some(e) => {
+            if a.json {
+                eprintln!("error: {}", cli_message(&e));
+            }
+            3
+        }
+    })
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Estimate(a) => estimate_cmd(a),
         Command::Check(a) => {
-            let table = a.input.load()?;
+            let table = load(&a.input)?;
             let model = Model::parse(&a.model, table.names())?;
-            let ex = existence::check(&table, &model)?;
+            let ex = darkfigure::loglinear::check(&table, &model)?;
             let report = CheckReport::new(&table, &model, &ex);
             if a.json {
                 print_json(&report);
@@ -445,22 +292,19 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(if ex.code == 0 { 0 } else { 3 })
         }
         Command::Models(a) => {
-            let table = a.input.load()?;
+            let table = load(&a.input)?;
             set_threads(a.threads)?;
-            let opts = darkfigure::search::SearchOptions {
+            let opts = SearchOptions {
                 max_order: a.max_order,
                 criterion: a.by,
                 top: Some(a.top),
                 limit: a.limit,
             };
-            let res = darkfigure::search::search(&table, &opts)?;
-            let report = darkfigure::report::ModelsReport::new(&table, &res);
+            let res = darkfigure::selection::search(&table, &opts)?;
+            let report = ModelsReport::new(&table, &res);
             if let Some(path) = &a.plot {
                 let title = format!("{}: model ranking", a.input.file);
-                write_svg(
-                    path,
-                    darkfigure::plot::ranking_svg(&res, &table, a.top, &title)?,
-                )?;
+                write_svg(path, plot::ranking_svg(&res, &table, a.top, &title)?)?;
             }
             if a.json {
                 print_json(&report);
@@ -470,11 +314,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Summary(a) => {
-            let table = a.input.load()?;
-            let s = darkfigure::summary::summarize(&table);
+            let table = load(&a.input)?;
+            let s = summarize(&table);
             if let Some(path) = &a.plot {
                 let title = format!("{}: capture histories", a.input.file);
-                write_svg(path, darkfigure::plot::upset_svg(&table, &title)?)?;
+                write_svg(path, plot::upset_svg(&table, &title)?)?;
             }
             if a.json {
                 print_json(&s);
@@ -484,12 +328,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Report(a) => {
-            let table = a.input.load()?;
+            let table = load(&a.input)?;
             set_threads(a.threads)?;
-            let boot = a
-                .bootstrap
-                .map(|b| darkfigure::bootstrap::BootstrapOptions::new(b, a.seed));
-            let r = darkfigure::sensitivity::sensitivity(&table, a.level, boot.as_ref())?;
+            let level = Level::new(a.level)?;
+            let boot = a.bootstrap.map(|b| BootstrapOptions::new(b, a.seed));
+            let r = sensitivity(&table, level, boot.as_ref())?;
             if a.json {
                 print_json(&r);
             } else if a.csv {
@@ -506,18 +349,22 @@ fn run(cli: Cli) -> Result<u8, Error> {
             })
         }
         Command::Convert(a) => {
-            let table = a.input.load()?;
+            let table = load(&a.input)?;
             match &a.output {
                 Some(path) => {
                     let f = std::fs::File::create(path).map_err(|source| Error::Io {
                         file: path.clone(),
                         source,
                     })?;
-                    darkfigure::io::write_frequency_csv(&table, std::io::BufWriter::new(f), path)?;
+                    darkfigure::data::io::write_frequency_csv(
+                        &table,
+                        std::io::BufWriter::new(f),
+                        path,
+                    )?;
                 }
                 None => {
                     let mut buf = Vec::new();
-                    darkfigure::io::write_frequency_csv(&table, &mut buf, "<stdout>")?;
+                    darkfigure::data::io::write_frequency_csv(&table, &mut buf, "<stdout>")?;
                     emit(&String::from_utf8_lossy(&buf));
                 }
             }

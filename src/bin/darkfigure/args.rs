@@ -1,0 +1,236 @@
+//! The command line: subcommands, their options and their help texts.
+
+use clap::{Args, Parser, Subcommand};
+use darkfigure::data::Format;
+use darkfigure::estimators::IntervalMethod;
+use darkfigure::loglinear::Criterion;
+use darkfigure::selection::Rule;
+use darkfigure::uncertainty::Kind;
+
+#[derive(Parser)]
+#[command(
+    name = "darkfigure",
+    version,
+    about = "Multiple-systems estimation of hidden populations from overlapping lists",
+    long_about = "Multiple-systems estimation of hidden populations from overlapping lists.\n\n\
+Exit status: 0 success; 2 bad usage or input (the message names file:line:column and the fix); \
+3 the requested estimate does not exist or is not identifiable (JSON still printed, estimate null)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Estimate the population size (a log-linear model by default, or --method).
+    #[command(
+        after_help = "Example:\n  darkfigure estimate data/ukdat.csv --model '[12,34,5,6]' --interval profile --json\n  darkfigure estimate data/ukdat_5.csv --method mh-chao --bootstrap 1000"
+    )]
+    Estimate(EstimateArgs),
+    /// Check existence and identifiability of the MLE for a model (SparseMSE checkident).
+    #[command(
+        after_help = "Example:\n  darkfigure check data/artificial_3.csv --model 'A*B'\n\
+Exit status 3 when the check fails (code 1, 2 or 3)."
+    )]
+    Check(CheckArgs),
+    /// Rank every hierarchical model by BIC or AIC (exhaustive search).
+    #[command(
+        after_help = "Example:\n  darkfigure models data/ukdat.csv --max-order 2 --top 10\n  darkfigure models data/ukdat_5.csv --by aic --json"
+    )]
+    Models(ModelsArgs),
+    /// Describe the lists: sizes, overlaps, pairs that never overlap, warnings.
+    #[command(after_help = "Example:\n  darkfigure summary data/neworl.csv")]
+    Summary(SummaryArgs),
+    /// The sensitivity table to publish: one row per method, with intervals.
+    #[command(
+        after_help = "Example:\n  darkfigure report data/ukdat.csv --bootstrap 1000 --seed 1 --markdown"
+    )]
+    Report(ReportArgs),
+    /// Convert records or long-format lists into a frequency table (CSV on stdout or -o).
+    #[command(
+        after_help = "Example:\n  darkfigure convert sightings.csv --format long -o table.csv"
+    )]
+    Convert(ConvertArgs),
+}
+
+#[derive(Args)]
+pub struct Input {
+    /// Input CSV (`-` for standard input).
+    pub file: String,
+    /// Input layout: frequency (0/1 columns + count), records (one row per case), long
+    /// (rows `list,id`), or auto.
+    #[arg(long, default_value = "auto")]
+    pub format: Format,
+    /// Merge lists before estimating, e.g. `--merge PF,NCA` (repeatable).
+    #[arg(long, value_name = "A,B")]
+    pub merge: Vec<String>,
+    /// Omit lists, e.g. `--omit GP,NCA`.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub omit: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct EstimateArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// Method: loglinear (default), m0, mt, mh-chao, mh-poisson, mh-darroch, mh-gamma,
+    /// mth-chao, mth-poisson, mth-darroch, mth-gamma, mb, mbh (Rcapture's closed-population
+    /// models), petersen, chapman (two lists).
+    #[arg(long, default_value = "loglinear")]
+    pub method: String,
+    /// Log-linear model: `main`, `[12,3]` (≤ 9 lists), `LA*NG + NG*PF`, or `LA:NG,NG:PF`
+    /// (default main).
+    #[arg(long, conflicts_with = "select")]
+    pub model: Option<String>,
+    /// Choose the log-linear model by a rule: stepwise (p-value, Chan et al. 2021),
+    /// aic-stepwise (UK 2014), bic or aic (exhaustive search), auto (BIC for ≤ 5 lists, else
+    /// stepwise).
+    #[arg(long)]
+    pub select: Option<Rule>,
+    /// p-value threshold of stepwise (default 0.02) or aic-stepwise (default 0.05).
+    #[arg(long, requires = "select")]
+    pub pthresh: Option<f64>,
+    /// Maximum interaction order for --select bic/aic (default 1, 2, 3, 3, 2 for 2–6 lists,
+    /// as MultipleSystemsEstimation).
+    #[arg(long, requires = "select")]
+    pub max_order: Option<usize>,
+    /// Interval method: wald, profile, bca, percentile (default: bca with --bootstrap;
+    /// profile with aic-stepwise and the Rcapture models that have one; else wald).
+    #[arg(long)]
+    pub interval: Option<IntervalMethod>,
+    /// Coverage level of the interval.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    #[command(flatten)]
+    pub boot: BootArgs,
+    /// Write an SVG of the bootstrap distribution with the point estimate and the interval
+    /// (needs --bootstrap or --replay).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("resampling").args(["bootstrap", "replay"])))]
+pub struct BootArgs {
+    /// Bootstrap replicates B (re-running the selection rule in every replicate); the
+    /// interval then defaults to BCa.
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<usize>,
+    /// Replay replicate tables from this CSV instead of drawing them (e.g. an R package's
+    /// resamples): the table's list columns, `replicate` (1…B) and `count`.
+    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["seed", "bootstrap_kind"])]
+    pub replay: Option<String>,
+    /// Seed of the bootstrap streams (replicate b uses stream b); results are identical for
+    /// any --threads.
+    #[arg(long, default_value_t = 1234)]
+    pub seed: u64,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// nonparametric (multinomial over observed cells) or parametric (from the fitted model).
+    #[arg(long, default_value = "nonparametric")]
+    pub bootstrap_kind: Kind,
+    /// BIC/AIC bootstrap: re-select among the top N models of the original ranking
+    /// (default as MultipleSystemsEstimation: all for ≤ 3 lists, 20 for 4, 100 for ≥ 5).
+    #[arg(long, value_name = "N", requires = "resampling")]
+    pub ntop: Option<usize>,
+    /// Write every replicate's estimate to this CSV (columns replicate,estimate; empty when
+    /// no estimate exists).
+    #[arg(long, value_name = "FILE.csv", requires = "resampling")]
+    pub replicates_out: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// Model to check.
+    #[arg(long)]
+    pub model: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ModelsArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// Largest interaction order (default: all orders, saturated model excluded, where the
+    /// space has at most --limit models).
+    #[arg(long)]
+    pub max_order: Option<usize>,
+    /// Print the best N models.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Ranking criterion.
+    #[arg(long, default_value = "bic")]
+    pub by: Criterion,
+    /// Largest number of models to examine.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub limit: u64,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Write an SVG of BIC (or AIC) against the estimate for the top models.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// Write an UpSet-style SVG of the list overlaps.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// Coverage level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    /// Add BCa rows from a bootstrap with B replicates (selection re-run in each).
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<usize>,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 1234)]
+    pub seed: u64,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output as JSON.
+    #[arg(long, conflicts_with_all = ["csv", "markdown"])]
+    pub json: bool,
+    /// Output as CSV.
+    #[arg(long, conflicts_with = "markdown")]
+    pub csv: bool,
+    /// Output as a Markdown table.
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+#[derive(Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// Output file (default: standard output).
+    #[arg(short, long)]
+    pub output: Option<String>,
+}

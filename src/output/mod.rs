@@ -1,0 +1,12 @@
+//! What the crate prints: the JSON reports of the CLI (built from the library's result
+//! structs), the sensitivity table of every method with its Markdown and CSV forms, and SVG
+//! plots (behind the `plot` feature).
+//!
+//! The top floor of the library: imports every stage below, and nothing imports it.
+
+#[cfg(feature = "plot")]
+pub mod plot;
+pub mod report;
+pub mod sensitivity;
+
+pub use sensitivity::{sensitivity, Sensitivity};
