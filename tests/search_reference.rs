@@ -205,7 +205,7 @@ fn model_space_sizes() {
     let r = search(&datasets::kosovo(), &SearchOptions::default()).unwrap();
     assert_eq!(r.examined, 113);
     let e = search(&datasets::new_orleans(), &SearchOptions::default()).unwrap_err();
-    assert!(e.to_string().contains("use a lower --max-order"), "{e}");
+    assert!(e.to_string().contains("use a lower `max_order`"), "{e}");
 }
 
 /// All 7,785,061 hierarchical models of the UK six lists (about 8–14 s on 2 cores).

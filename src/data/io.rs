@@ -326,7 +326,7 @@ fn frequency(rows: &[Row], source: &str) -> Result<CaptureTable> {
             format!(
                 "{width} column(s); a frequency table needs at least two list columns and a count column"
             ),
-            "use a header like A,B,C,count (or --format records for one row per case)",
+            "use a header like A,B,C,count (or read the file with `format` records for one row per case)",
         ));
     }
     let names: Vec<String> = header.fields[..width - 1].to_vec();
@@ -374,7 +374,7 @@ fn long(rows: &[Row], source: &str) -> Result<CaptureTable> {
         return Err(Error::input(
             Location::at(source, header.line, None),
             "long format needs a header with columns named 'list' and 'id'",
-            "add the header line `list,id` (one row per sighting of case `id` on list `list`)",
+            "add the header line 'list,id' (one row per sighting of case 'id' on list 'list')",
         ));
     };
     no_data(source, rows)?;

@@ -63,7 +63,7 @@ pub fn parse_replicates(bytes: &[u8], source: &str, names: &[String]) -> Result<
                     printable(h),
                     names.join(", ")
                 ),
-                "name the columns after the table's lists (after any --merge/--omit), then replicate and count",
+                "name the columns after the table's lists (after any `merge`/`omit`), then replicate and count",
             ));
         };
         if slot.is_some() {

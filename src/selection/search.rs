@@ -323,10 +323,10 @@ pub fn search_with_progress(
             .rev()
             .find_map(|k| count_models(t, k, opts.limit).map(|n| (k, n)))
             .map_or_else(
-                || "raise --limit".to_string(),
+                || "raise `limit`".to_string(),
                 |(k, n)| {
                     let models = if n == 1 { "model" } else { "models" };
-                    format!("use a lower --max-order ({k}: {n} {models}), a larger --limit, or stepwise selection")
+                    format!("use a lower `max_order` ({k}: {n} {models}), a larger `limit`, or stepwise selection")
                 },
             );
         return Err(Error::ModelSpaceTooLarge {

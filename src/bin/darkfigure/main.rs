@@ -30,41 +30,60 @@ fn main() -> ExitCode {
     }
 }
 
-/// The command-line flag of a library option name.
-fn flag(name: &str) -> String {
-    let f = match name {
-        "replicates" => "bootstrap",
-        "kind" => "bootstrap-kind",
-        "threshold" => "pthresh",
-        other => other,
-    };
-    format!("--{}", f.replace('_', "-"))
+/// The command-line flag of a library option (or field) name, where it has one.
+fn flag(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "bootstrap" | "replicates" => "--bootstrap",
+        "kind" => "--bootstrap-kind",
+        "threshold" => "--pthresh",
+        "max_order" => "--max-order",
+        "replay" => "--replay",
+        "seed" => "--seed",
+        "ntop" => "--ntop",
+        "interval" => "--interval",
+        "level" => "--level",
+        "method" => "--method",
+        "model" => "--model",
+        "select" => "--select",
+        "format" => "--format",
+        "merge" => "--merge",
+        "omit" => "--omit",
+        "limit" => "--limit",
+        "top" => "--top",
+        "by" => "--by",
+        "threads" => "--threads",
+        "plot" => "--plot",
+        _ => return None,
+    })
 }
 
-/// A library error in the CLI's words: option names become flags, also where the message
-/// names another option in backticks.
+/// A library error in the CLI's words: the option an `InvalidOption` is about, and every
+/// option the message names in backticks, become the command-line flags.
 fn cli_message(e: &Error) -> String {
-    match e {
+    let text = match e {
         Error::InvalidOption {
             name,
             value,
             problem,
-        } => {
-            let mut text = String::new();
-            let mut rest = problem.as_str();
-            while let Some(i) = rest.find('`') {
-                let Some(j) = rest[i + 1..].find('`') else {
-                    break;
-                };
-                text.push_str(&rest[..i]);
-                text.push_str(&flag(&rest[i + 1..i + 1 + j]));
-                rest = &rest[i + 2 + j..];
-            }
-            text.push_str(rest);
-            format!("option {} = {value}: {text}", flag(name))
-        }
+        } => format!("option {} = {value}: {problem}", flag(name).unwrap_or(name)),
         other => other.to_string(),
+    };
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find('`') {
+        let Some(j) = rest[i + 1..].find('`') else {
+            break;
+        };
+        let word = &rest[i + 1..i + 1 + j];
+        out.push_str(&rest[..i]);
+        match flag(word) {
+            Some(f) => out.push_str(f),
+            None => out.push_str(&rest[i..i + 2 + j]),
+        }
+        rest = &rest[i + 2 + j..];
     }
+    out.push_str(rest);
+    out
 }
 
 fn load(input: &Input) -> Result<CaptureTable> {
