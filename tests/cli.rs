@@ -938,10 +938,11 @@ fn bootstrap_options() {
     let text = reps.read();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 201, "{text}");
-    assert_eq!(lines[0], "replicate,estimate");
+    assert_eq!(lines[0], "replicate,estimate,model");
     let est = v["bootstrap"]["replicate_estimates"].as_array().unwrap();
     for (i, line) in lines[1..].iter().enumerate() {
-        let (r, x) = line.split_once(',').expect("two columns");
+        let (r, rest) = line.split_once(',').expect("three columns");
+        let (x, _model) = rest.split_once(',').expect("three columns");
         assert_eq!(r, (i + 1).to_string());
         match est[i].as_f64() {
             // serde_json's default float parser may be 1 ulp off.
@@ -1062,7 +1063,7 @@ fn report_formats() {
     let csv = stdout(&o);
     assert_eq!(
         csv.lines().next(),
-        Some("method,model,estimate,interval,level,lower,upper,notes")
+        Some("method,model,estimate,interval,level,lower,upper,notes,id,model_names,lists")
     );
     assert!(csv.contains("AIC-stepwise"), "{csv}");
 

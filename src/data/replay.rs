@@ -17,7 +17,9 @@
 //! count 0 in that replicate, and repeated histories are summed. Every problem is reported
 //! with file, line and column and a fix.
 
-use super::io::{check_width, count_field, history_bits, printable, split_csv};
+use super::io::layouts::{check_width, count_field, history_bits};
+use super::io::lines::{content, detect_delimiter, first_line, no_rows, Lines};
+use super::io::printable;
 use crate::error::{Error, Location, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -42,13 +44,17 @@ pub fn read_replicates(path: impl AsRef<Path>, names: &[String]) -> Result<Vec<V
 /// # Errors
 /// [`Error::InvalidInput`] for malformed content.
 pub fn parse_replicates(bytes: &[u8], source: &str, names: &[String]) -> Result<Vec<Vec<u64>>> {
-    let rows = split_csv(bytes, source)?;
-    let header = &rows[0];
+    let bytes = content(bytes, source)?;
+    let mut lines = Lines::new(bytes, source, detect_delimiter(first_line(bytes)));
+    let (header_line, header) = match lines.next_line()? {
+        Some(l) => (l.line, l.to_strings()?),
+        None => return Err(no_rows(source)),
+    };
     let at = |line: u64, col: usize| Location::at(source, line, Some(col + 1));
     // Column of each list, of `replicate` and of `count`.
     let mut list_col = vec![None; names.len()];
     let (mut rep_col, mut count_col) = (None, None);
-    for (j, h) in header.fields.iter().enumerate() {
+    for (j, h) in header.iter().enumerate() {
         let slot = if let Some(i) = names.iter().position(|n| n == h) {
             &mut list_col[i]
         } else if h.eq_ignore_ascii_case("replicate") {
@@ -57,7 +63,7 @@ pub fn parse_replicates(bytes: &[u8], source: &str, names: &[String]) -> Result<
             &mut count_col
         } else {
             return Err(Error::input(
-                at(header.line, j),
+                at(header_line, j),
                 format!(
                     "column '{}' is neither a list of the table ({}) nor replicate or count",
                     printable(h),
@@ -68,7 +74,7 @@ pub fn parse_replicates(bytes: &[u8], source: &str, names: &[String]) -> Result<
         };
         if slot.is_some() {
             return Err(Error::input(
-                at(header.line, j),
+                at(header_line, j),
                 format!("column '{}' appears twice", printable(h)),
                 "keep one column per list, one replicate and one count column",
             ));
@@ -85,25 +91,20 @@ pub fn parse_replicates(bytes: &[u8], source: &str, names: &[String]) -> Result<
         .collect();
     if !missing.is_empty() {
         return Err(Error::input(
-            Location::at(source, header.line, None),
+            Location::at(source, header_line, None),
             format!("missing column(s): {}", missing.join(", ")),
             "the header needs every list of the table, replicate and count",
         ));
     }
     let (rep_col, count_col) = (rep_col.expect("checked"), count_col.expect("checked"));
-    if rows.len() < 2 {
-        return Err(Error::input(
-            Location::at(source, header.line, None),
-            "the file has a header but no data rows",
-            "add one row per (replicate, history) with its count",
-        ));
-    }
-    let width = header.fields.len();
+    let width = header.len();
     let cells = 1usize << names.len();
     let mut tables: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
-    for row in &rows[1..] {
-        check_width(source, row, width)?;
-        let field = &row.fields[rep_col];
+    let mut any = false;
+    while let Some(row) = lines.next_line()? {
+        any = true;
+        check_width(&row, width)?;
+        let field = row.field(rep_col)?;
         let r = field
             .bytes()
             .all(|b| b.is_ascii_digit())
@@ -121,8 +122,8 @@ pub fn parse_replicates(bytes: &[u8], source: &str, names: &[String]) -> Result<
                 "number the replicates 1, 2, …, B",
             ));
         };
-        let c = count_field(source, row, count_col)?;
-        let h = history_bits(source, row, list_col.iter().map(|c| c.expect("checked")))? as usize;
+        let c = count_field(&row, count_col)?;
+        let h = history_bits(&row, list_col.iter().map(|c| c.expect("checked")), &header)? as usize;
         if h == 0 && c > 0 {
             return Err(Error::input(
                 at(row.line, list_col[0].expect("checked")),
@@ -143,6 +144,13 @@ pub fn parse_replicates(bytes: &[u8], source: &str, names: &[String]) -> Result<
             ));
         }
         t[h] += c;
+    }
+    if !any {
+        return Err(Error::input(
+            Location::at(source, header_line, None),
+            "the file has a header but no data rows",
+            "add one row per (replicate, history) with its count",
+        ));
     }
     // Replicates must be exactly 1…B: the first gap is reported.
     if let Some(r) = (1..)

@@ -312,16 +312,26 @@ impl CaptureTable {
     fn indices(&self, lists: &[&str], op: &'static str) -> Result<Vec<usize>> {
         let mut idx = Vec::new();
         for name in lists {
-            let i = self.list_index(name).ok_or_else(|| Error::InvalidOption {
-                name: op,
-                value: name.to_string(),
-                problem: format!("no list of that name (lists: {})", self.names.join(", ")),
+            let i = self.list_index(name).ok_or_else(|| {
+                let hint = self
+                    .names
+                    .iter()
+                    .find(|n| same_but_case_or_space(n, name))
+                    .map_or(String::new(), |n| format!("; did you mean '{n}'?"));
+                Error::InvalidOption {
+                    name: op,
+                    value: lists.join(","),
+                    problem: format!(
+                        "no list named '{name}' (the lists are {}){hint}",
+                        self.names.join(", ")
+                    ),
+                }
             })?;
             if idx.contains(&i) {
                 return Err(Error::InvalidOption {
                     name: op,
-                    value: name.to_string(),
-                    problem: "list named twice".into(),
+                    value: lists.join(","),
+                    problem: format!("list '{name}' is named twice"),
                 });
             }
             idx.push(i);
@@ -329,17 +339,53 @@ impl CaptureTable {
         Ok(idx)
     }
 
+    /// The same cases on the lists `lists`, in that order: the lists not named are omitted
+    /// (as by [`CaptureTable::omit_lists`]), the named ones reordered.
+    ///
+    /// # Errors
+    /// Unknown or repeated names, or fewer than two lists.
+    ///
+    /// # Example
+    /// ```
+    /// let uk = darkfigure::datasets::uk_2013();
+    /// let t = uk.select_lists(&["NG", "LA", "PF"]).unwrap();
+    /// assert_eq!(t.names(), ["NG", "LA", "PF"]);
+    /// assert_eq!(t.list_size(0), uk.list_size(1));
+    /// ```
+    pub fn select_lists(&self, lists: &[&str]) -> Result<Self> {
+        let idx = self.indices(lists, "lists")?;
+        let mut target = vec![usize::MAX; self.lists()];
+        for (new, &old) in idx.iter().enumerate() {
+            target[old] = new;
+        }
+        let names = idx.iter().map(|&i| self.names[i].clone()).collect();
+        self.project(names, &target, "lists")
+    }
+
     /// Map every history through `target` (old list index → new index, `usize::MAX` = drop).
     fn project(&self, names: Vec<String>, target: &[usize], op: &'static str) -> Result<Self> {
+        let option = |problem: String| Error::InvalidOption {
+            name: op,
+            value: names.join(","),
+            problem,
+        };
         if names.len() < 2 {
-            return Err(Error::InvalidOption {
-                name: op,
-                value: String::new(),
-                problem: format!(
-                    "only {} list(s) would remain; MSE needs at least two",
-                    names.len()
-                ),
-            });
+            return Err(option(format!(
+                "only {} list(s) would remain ({}); multiple-systems estimation needs at least two",
+                names.len(),
+                names.join(", ")
+            )));
+        }
+        if let Some((j, n)) = names
+            .iter()
+            .enumerate()
+            .find(|(j, n)| names[..*j].contains(n))
+        {
+            return Err(option(format!(
+                "the result would have two lists named '{n}' (lists {} and {}); name the merged list differently",
+                names.iter().position(|m| m == n).unwrap_or(0) + 1,
+                j + 1
+            )));
         }
         let map = |h: u32| -> u32 {
             (0..self.lists())
@@ -351,8 +397,73 @@ impl CaptureTable {
             new_counts[map(h as u32) as usize] += c;
         }
         new_counts[0] = 0;
+        if new_counts.iter().all(|&c| c == 0) {
+            return Err(option(
+                "no case is on any of the remaining lists".to_string(),
+            ));
+        }
         Self::from_counts(names, &new_counts)
     }
+
+    /// Observed histories in an order that depends on the list *names* only, not on their
+    /// order: by number of lists, then by the sorted names of the lists in the history. The
+    /// bootstrap draws replicate cells in this order, so a given seed gives the same
+    /// replicates whatever the order of the lists or rows in the input.
+    pub fn cells_by_name(&self) -> Vec<u32> {
+        let key = |h: u32| {
+            let mut names: Vec<&str> = (0..self.lists())
+                .filter(|&i| h >> i & 1 == 1)
+                .map(|i| self.names[i].as_str())
+                .collect();
+            names.sort_unstable();
+            (h.count_ones(), names)
+        };
+        let mut cells: Vec<(u32, Vec<&str>)> =
+            (1..(1u32 << self.lists())).map(|h| (h, key(h).1)).collect();
+        cells.sort_by(|a, b| {
+            a.0.count_ones()
+                .cmp(&b.0.count_ones())
+                .then_with(|| a.1.cmp(&b.1))
+        });
+        cells.into_iter().map(|(h, _)| h).collect()
+    }
+
+    /// Warnings about the lists a user should look at before trusting an estimate: names
+    /// that differ only in case or spacing (a typo that splits one list in two), and lists
+    /// with fewer than 5 cases.
+    pub fn list_warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        for (j, a) in self.names.iter().enumerate() {
+            for b in &self.names[..j] {
+                if same_but_case_or_space(a, b) {
+                    w.push(format!(
+                        "lists '{b}' and '{a}' differ only in case or spacing: if they are one list, correct the name (a typo makes a list of its own and moves the estimate)"
+                    ));
+                }
+            }
+        }
+        for (i, n) in self.names.iter().enumerate() {
+            let size = self.list_size(i);
+            if size < 5 {
+                w.push(format!(
+                    "list '{n}' has {size} case{}: too few to say much about capture; check it is not a typo or merge it",
+                    if size == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        w
+    }
+}
+
+/// Whether two names are equal when case and white space are ignored (but not as given).
+fn same_but_case_or_space(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    a != b && norm(a) == norm(b)
 }
 
 fn overflow(source: &str) -> Error {

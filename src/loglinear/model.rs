@@ -118,6 +118,12 @@ impl Model {
         g
     }
 
+    /// Whether the model has every interaction (all lists together): it is never
+    /// identifiable.
+    pub fn is_saturated(&self) -> bool {
+        self.order() == self.lists
+    }
+
     /// Largest term size (1 for main effects).
     pub fn order(&self) -> usize {
         self.terms.last().map_or(0, |s| s.count_ones() as usize)
@@ -250,11 +256,9 @@ impl Model {
                 gens.push(g);
             }
         }
-        if t <= 31 && gens.iter().any(|&g| g == (1u32 << t) - 1) && t > 1 {
-            return Err(bad(format!(
-                "the saturated model (all {t} lists interacting) leaves no information about the dark figure"
-            )));
-        }
+        // The saturated model parses: it is not identifiable (it leaves no information about
+        // the dark figure), which the existence check reports as code 2, as
+        // MultipleSystemsEstimation's `check_extended_MLE` does.
         Ok(Self::from_terms(t, gens))
     }
 }
@@ -316,7 +320,7 @@ mod tests {
         assert_eq!(a.parameters(), 6);
         assert!(Model::parse("LA*XX", &n).is_err());
         assert!(Model::parse("[14]", &n).is_err());
-        assert!(Model::parse("[123]", &n).is_err());
+        assert!(Model::parse("[123]", &n).unwrap().is_saturated());
         assert!(Model::parse("", &n).is_err());
     }
 

@@ -50,19 +50,26 @@ pub(crate) fn draw_nonparametric(
 
 /// A parametric replicate from fitted means `fitted` (index 0: the unobserved cell) of a
 /// population of `total`: `n ~ Binomial(total, Σ_{h>0} μ_h / Σ μ)` observed, then
-/// `multinomial(n, μ_h / Σ_{h>0} μ)` over the cells in bitmask order.
-pub(crate) fn draw_parametric(fitted: &[f64], total: u64, rng: &mut ChaCha8Rng, out: &mut [u64]) {
+/// `multinomial(n, μ_h / Σ_{h>0} μ)` over the cells `order` (every non-empty history once).
+pub(crate) fn draw_parametric(
+    fitted: &[f64],
+    total: u64,
+    order: &[u32],
+    rng: &mut ChaCha8Rng,
+    out: &mut [u64],
+) {
     out.iter_mut().for_each(|x| *x = 0);
-    let seen: f64 = fitted[1..].iter().sum();
+    let seen: f64 = order.iter().map(|&h| fitted[h as usize]).sum();
     let all = seen + fitted[0];
     let mut left = binomial(total, seen / all, rng);
     let mut mass = seen;
-    for (h, &m) in fitted.iter().enumerate().skip(1) {
+    for &h in order {
         if left == 0 || !(mass > 0.0) {
             break;
         }
+        let m = fitted[h as usize];
         let k = binomial(left, m / mass, rng);
-        out[h] = k;
+        out[h as usize] = k;
         left -= k;
         mass -= m;
     }

@@ -9,4 +9,4 @@ pub mod plot;
 pub mod report;
 pub mod sensitivity;
 
-pub use sensitivity::{sensitivity, Sensitivity};
+pub use sensitivity::{report, sensitivity, ReportOptions, Sensitivity};

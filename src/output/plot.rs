@@ -18,6 +18,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Number of histogram bins of [`bootstrap_svg`].
 const BINS: usize = 40;
+/// Points of [`ranking_svg`] labelled with their rank.
+const LABELLED: usize = 5;
 /// Most capture histories shown by [`upset_svg`].
 const MAX_HISTORIES: usize = 30;
 /// The histogram range of [`bootstrap_svg`] ends at most this many interquartile ranges
@@ -383,7 +385,7 @@ pub fn ranking_svg(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        let (chart_area, footer) = titled_page(&root, title, 70)?;
+        let (chart_area, footer) = titled_page(&root, title, 96)?;
         let mut chart = ChartBuilder::on(&chart_area)
             .margin_left(15)
             .margin_right(30)
@@ -410,6 +412,19 @@ pub fn ranking_svg(
                     .map(|&p| Circle::new(p, 5, LIMIT.mix(0.55).filled())),
             )
             .map_err(draw_err)?;
+        // Rank labels beside the next best points.
+        for (rank, m) in models.iter().enumerate().skip(1).take(LABELLED - 1) {
+            let p = (key(m), m.estimate);
+            if p.0.is_finite() && p.1.is_finite() {
+                let (px, py) = chart.backend_coord(&p);
+                root.draw(&Text::new(
+                    format!("{}", rank + 1),
+                    (px + 8, py - 4),
+                    text_style(13.0, &DARK, HPos::Left, VPos::Bottom),
+                ))
+                .map_err(draw_err)?;
+            }
+        }
         let bp = (key(best), best.estimate);
         if bp.0.is_finite() && bp.1.is_finite() {
             chart
@@ -456,6 +471,25 @@ pub fn ranking_svg(
                 ),
                 (110, by + 26),
                 text_style(16.0, &BLACK, HPos::Left, VPos::Center),
+            ))
+            .map_err(draw_err)?;
+        let key_text = format!(
+            "lists: {}; best by name: {}; points 2\u{2013}{} labelled by rank",
+            table
+                .names()
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("{} = {n}", i + 1))
+                .collect::<Vec<_>>()
+                .join(", "),
+            best.model(table.lists()).describe(table.names()),
+            LABELLED.min(models.len())
+        );
+        footer
+            .draw(&Text::new(
+                key_text,
+                (96, by + 52),
+                text_style(14.0, &NOTE, HPos::Left, VPos::Center),
             ))
             .map_err(draw_err)?;
         root.present().map_err(draw_err)?;

@@ -7,6 +7,7 @@ use crate::data::table::{term_label, CaptureTable};
 use crate::error::Error;
 use crate::estimators::{Detail, Estimator, FailureContext, Interval, IntervalMethod};
 use crate::loglinear::{Criterion, Existence, Model};
+use crate::numeric::Level;
 use crate::selection::{SearchResult, Selection};
 use crate::uncertainty::{estimate_with, Bootstrap, Estimate, EstimateOptions, Kind};
 use serde::Serialize;
@@ -291,7 +292,13 @@ impl EstimateReport {
         let mut iv = IntervalReport::from(&est.interval);
         iv.profile_mle = est.profile.as_ref().map(|p| p.mle);
         r.interval = Some(iv);
-        r.bootstrap = est.bootstrap.as_ref().map(BootstrapReport::from);
+        r.bootstrap = est.bootstrap.as_ref().map(|b| {
+            BootstrapReport::new(
+                b,
+                table.names(),
+                Level::new(est.interval.level).unwrap_or_default(),
+            )
+        });
         r
     }
 
@@ -332,6 +339,8 @@ pub struct CheckReport {
     pub header: ModelHeader,
     /// LP optimum (counts scaled to total 1); `null` if no LP was needed.
     pub lp_optimum: Option<f64>,
+    /// Warnings about the input.
+    pub warnings: Vec<String>,
 }
 
 impl CheckReport {
@@ -340,6 +349,7 @@ impl CheckReport {
         Self {
             header: ModelHeader::new(table, model, Some(e)),
             lp_optimum: e.lp_optimum,
+            warnings: Vec::new(),
         }
     }
 }
@@ -377,6 +387,8 @@ pub fn run_estimate(
 pub struct ModelRow {
     /// Canonical notation (≤ 9 lists) or the name-based form.
     pub model: String,
+    /// The name-based form (`LA*NG + NG*PF`, `main`).
+    pub model_names: String,
     /// Interaction terms `A:B`.
     pub terms: Vec<String>,
     /// Terms fixed at −∞.
@@ -410,6 +422,8 @@ pub struct ModelsReport {
     pub excluded: u64,
     /// The ranking, best first.
     pub models: Vec<ModelRow>,
+    /// Warnings about the input.
+    pub warnings: Vec<String>,
 }
 
 impl ModelsReport {
@@ -424,6 +438,7 @@ impl ModelsReport {
                 let model = m.model(table.lists());
                 ModelRow {
                     model: model.label(names),
+                    model_names: model.describe(names),
                     terms: model
                         .interactions()
                         .map(|s| term_label(s, names, ":"))
@@ -449,6 +464,7 @@ impl ModelsReport {
             count: r.examined,
             excluded: r.excluded,
             models,
+            warnings: Vec::new(),
         }
     }
 }
@@ -485,6 +501,26 @@ pub struct BootstrapReport {
     pub lp_solved: usize,
     /// Every replicate's estimate (`null`: none exists).
     pub replicate_estimates: Vec<Option<f64>>,
+    /// The models chosen in the replicates (selection rules), most chosen first.
+    pub models: Vec<ModelShareReport>,
+    /// Warnings about the bootstrap interval (bias correction, acceleration, limits at the
+    /// ends or in the middle of the replicates).
+    pub warnings: Vec<String>,
+}
+
+/// One model chosen in the replicates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelShareReport {
+    /// The model, as printed.
+    pub model: String,
+    /// By list names.
+    pub model_names: String,
+    /// Replicates that chose it.
+    pub replicates: usize,
+    /// Their share of all replicates.
+    pub share: f64,
+    /// The median estimate of those replicates.
+    pub median: f64,
 }
 
 /// A bootstrap level as a JSON key: rounded to 6 decimals, shortest form (`"0.025"`).
@@ -492,8 +528,9 @@ pub fn level_key(l: f64) -> String {
     format!("{}", (l * 1e6).round() / 1e6)
 }
 
-impl From<&Bootstrap> for BootstrapReport {
-    fn from(b: &Bootstrap) -> Self {
+impl BootstrapReport {
+    /// The report of `b` on lists `names`, with the warnings of an interval at `level`.
+    pub fn new(b: &Bootstrap, names: &[String], level: Level) -> Self {
         let mut q = Map::new();
         let mut pc = Map::new();
         let mut adj = Map::new();
@@ -526,6 +563,68 @@ impl From<&Bootstrap> for BootstrapReport {
             at_extreme: ext,
             lp_solved: b.lp_solved,
             replicate_estimates: b.replicates.clone(),
+            models: b
+                .model_shares()
+                .into_iter()
+                .map(|m| ModelShareReport {
+                    model_names: Model::parse(&m.model, names)
+                        .map_or_else(|_| m.model.clone(), |x| x.describe(names)),
+                    model: m.model,
+                    replicates: m.replicates,
+                    share: m.share,
+                    median: m.median,
+                })
+                .collect(),
+            warnings: b.warnings(level),
         }
     }
+}
+
+/// What makes a published number reproducible, added to every JSON object of the CLI: the
+/// version, the options as resolved (defaults included) and the SHA-256 of the table
+/// ([`input_sha256`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// `darkfigure`'s version.
+    pub darkfigure_version: &'static str,
+    /// The options as resolved.
+    pub options: Value,
+    /// SHA-256 of the table as `darkfigure convert` writes it.
+    pub input_sha256: String,
+}
+
+impl Provenance {
+    /// Provenance of a report on `table` made with `options`.
+    pub fn new(table: &CaptureTable, options: Value) -> Self {
+        Self {
+            darkfigure_version: env!("CARGO_PKG_VERSION"),
+            options,
+            input_sha256: input_sha256(table),
+        }
+    }
+}
+
+/// A report with its [`Provenance`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stamped<'a, T: Serialize> {
+    /// The report.
+    #[serde(flatten)]
+    pub report: &'a T,
+    /// Version, options, input hash.
+    #[serde(flatten)]
+    pub provenance: &'a Provenance,
+}
+
+/// SHA-256 (hex) of the table as a frequency CSV in canonical order — the bytes of
+/// `darkfigure convert FILE`, so `darkfigure convert FILE | sha256sum` reproduces it. The
+/// same lists in the same order give the same hash whatever the input layout.
+pub fn input_sha256(table: &CaptureTable) -> String {
+    use sha2::{Digest, Sha256};
+    let mut buf = Vec::new();
+    crate::data::io::write_frequency_csv(table, &mut buf, "<hash>")
+        .expect("writing to memory does not fail");
+    Sha256::digest(&buf)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

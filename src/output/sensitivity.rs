@@ -1,21 +1,25 @@
 //! The sensitivity table an analyst publishes: one row per established method.
 //!
-//! Rows (three or more lists): main effects (Wald); stepwise at p = 0.02 (Chan, Silverman &
-//! Vincent 2021; Wald, and BCa with a bootstrap); AIC-stepwise at 0.05 (UK 2014; profile);
-//! best BIC (MultipleSystemsEstimation's default maximum order; Wald, and BCa over the top
-//! models with a bootstrap); Rcapture's closed-population models (profile intervals where
-//! Rcapture offers them, else Wald). Two lists: Lincoln–Petersen, Chapman, the log-linear
-//! independence model and Rcapture's M0, Mt and Mb. A method without an estimate keeps its
-//! row, with the reason. Every row has a stable `id`.
+//! Rows (three or more lists): main effects (Wald); the log-linear rules asked for — by
+//! default stepwise at p = 0.02 (Chan, Silverman & Vincent 2021; Wald, and BCa with a
+//! bootstrap), AIC-stepwise at 0.05 (UK 2014; profile) and best BIC (MultipleSystemsEstimation's
+//! default maximum order; Wald, and BCa over the top models with a bootstrap; for six or more
+//! lists whose pairwise model space is too large to search, MultipleSystemsEstimation's `auto`
+//! rule, i.e. stepwise); Rcapture's closed-population models (profile intervals where Rcapture
+//! offers them, else Wald); and the leave-one-list-out rows: the stepwise estimate with each
+//! list omitted in turn, the robustness check every MSE study reports. Two lists:
+//! Lincoln–Petersen, Chapman, the log-linear independence model and Rcapture's M0, Mt and Mb.
+//! A method without an estimate keeps its row, with the reason. Every row has a stable `id`.
 
 use crate::data::table::{term_label, CaptureTable};
+use crate::error::{Error, Result};
 use crate::estimators::loglinear::Loglinear;
 use crate::estimators::petersen::TwoListEstimator;
 use crate::estimators::rcapture::{Rcapture, RcaptureModel};
 use crate::estimators::{Estimator, IntervalMethod};
 use crate::loglinear::Model;
 use crate::numeric::Level;
-use crate::selection::{mse_default_order, Rule, SelectOptions};
+use crate::selection::{count_models, Rule, SelectOptions};
 use crate::uncertainty::{estimate_with, BootstrapOptions, EstimateOptions};
 use serde::Serialize;
 
@@ -23,12 +27,15 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
     /// Stable identifier of the row (`main`, `stepwise`, `stepwise-bca`, `aic-stepwise`,
-    /// `bic`, `bic-bca`, `petersen`, `chapman`, `m0`, `mh-chao`, …).
+    /// `bic`, `bic-bca`, `aic`, `aic-bca`, `auto`, `auto-bca`, `petersen`, `chapman`, `m0`,
+    /// `mh-chao`, …, and `omit-NAME` for the leave-one-list-out rows).
     pub id: String,
     /// Method, e.g. `stepwise p=0.02`.
     pub method: String,
     /// Model chosen, canonical (or name-based for > 9 lists).
     pub model: Option<String>,
+    /// Model chosen, by list names (`LA*NG + NG*PF`).
+    pub model_names: Option<String>,
     /// Point estimate.
     pub estimate: Option<f64>,
     /// Interval method (`wald`, `profile`, `bca`, …).
@@ -63,9 +70,80 @@ pub struct Sensitivity {
     pub bootstrap: Option<BootstrapInfo>,
     /// Rows.
     pub rows: Vec<Row>,
+    /// Warnings about the input.
+    pub warnings: Vec<String>,
 }
 
-/// One row: `est` with `interval` (and the bootstrap, for a BCa row).
+/// Which rows, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportOptions {
+    /// Interval level (default 0.95).
+    pub level: Level,
+    /// A bootstrap for BCa rows of the rules (default none).
+    pub bootstrap: Option<BootstrapOptions>,
+    /// The log-linear rules with a row (default stepwise, AIC-stepwise, BIC).
+    pub rules: Vec<Rule>,
+    /// The p-value threshold of the forward rules (default each rule's: 0.02, 0.05).
+    pub threshold: Option<f64>,
+    /// The maximum order of the BIC/AIC rows (default MultipleSystemsEstimation's).
+    pub max_order: Option<usize>,
+    /// The largest model space the BIC/AIC rows search (default 10,000,000).
+    pub limit: Option<u64>,
+    /// BIC/AIC bootstrap rows re-select among the top `ntop` models.
+    pub ntop: Option<usize>,
+    /// Leave-one-list-out rows (default on for three or more lists).
+    pub leave_one_out: bool,
+    /// Rows of Rcapture's closed-population models (default on).
+    pub rcapture: bool,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        Self {
+            level: Level::default(),
+            bootstrap: None,
+            rules: vec![Rule::Stepwise, Rule::AicStepwise, Rule::Bic],
+            threshold: None,
+            max_order: None,
+            limit: None,
+            ntop: None,
+            leave_one_out: true,
+            rcapture: true,
+        }
+    }
+}
+
+impl ReportOptions {
+    /// Check the options.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for invalid bootstrap or selection options, or no rule.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(b) = &self.bootstrap {
+            b.validate()?;
+        }
+        self.select(Rule::Stepwise).validate()?;
+        if self.ntop == Some(0) {
+            return Err(Error::InvalidOption {
+                name: "ntop",
+                value: "0".into(),
+                problem: "re-select among at least one model".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn select(&self, rule: Rule) -> SelectOptions {
+        SelectOptions {
+            threshold: self.threshold,
+            max_order: self.max_order,
+            limit: self.limit,
+            ..SelectOptions::new(rule)
+        }
+    }
+}
+
+/// One row: `est` with `opts`.
 fn row(
     table: &CaptureTable,
     id: &str,
@@ -77,15 +155,22 @@ fn row(
         id: id.into(),
         method: method.into(),
         model: None,
+        model_names: None,
         estimate: None,
         interval: None,
         lower: None,
         upper: None,
         notes: Vec::new(),
     };
+    let name = |row: &mut Row, m: &Model| {
+        row.model = Some(m.label(table.names()));
+        row.model_names = Some(m.describe(table.names()));
+    };
     match estimate_with(table, est, opts, None) {
         Ok(e) => {
-            row.model = e.model().map(|m| m.label(table.names()));
+            if let Some(m) = e.model() {
+                name(&mut row, m);
+            }
             row.estimate = Some(e.estimate);
             row.interval = Some(e.interval.method);
             row.lower = e.interval.lower;
@@ -106,7 +191,7 @@ fn row(
             // The model tried, when a rule chose it or it was fixed.
             if let Ok(Some(c)) = est.failure_context(table) {
                 if c.chosen {
-                    row.model = Some(c.model.label(table.names()));
+                    name(&mut row, &c.model);
                 }
             }
             row.notes.push(format!("no estimate: {err}"));
@@ -115,7 +200,52 @@ fn row(
     row
 }
 
-/// Build the table at `level`, with BCa rows when `bootstrap` is given.
+/// The label and rule of a rule's row on `t` lists (BIC/AIC with their maximum order).
+fn rule_row(opts: &ReportOptions, rule: Rule, t: usize) -> (String, Rule, Option<String>) {
+    let sel = opts.select(rule);
+    match rule {
+        Rule::Stepwise | Rule::AicStepwise => {
+            let name = if rule == Rule::Stepwise {
+                "stepwise"
+            } else {
+                "AIC-stepwise"
+            };
+            (format!("{name} p={}", sel.threshold_for(rule)), rule, None)
+        }
+        Rule::Bic | Rule::Aic => {
+            let k = sel.max_order_for(t);
+            let limit = sel.limit.unwrap_or(10_000_000);
+            let label = format!("{} (max order {k})", rule.criterion().unwrap_or_default());
+            if opts.max_order.is_none() && t >= 6 && count_models(t, k, limit).is_none() {
+                let note = format!(
+                    "{label} would search more than {limit} models; MultipleSystemsEstimation's auto rule (stepwise for six or more lists) instead — give a lower maximum order or a larger limit for {}",
+                    rule.criterion().unwrap_or_default()
+                );
+                (
+                    format!("auto (stepwise p={})", sel.threshold_for(Rule::Stepwise)),
+                    Rule::Auto,
+                    Some(note),
+                )
+            } else {
+                (label, rule, None)
+            }
+        }
+        Rule::Auto => match sel.resolved(t) {
+            Rule::Bic => (
+                format!("auto (BIC, max order {})", sel.max_order_for(t)),
+                rule,
+                None,
+            ),
+            _ => (
+                format!("auto (stepwise p={})", sel.threshold_for(Rule::Stepwise)),
+                rule,
+                None,
+            ),
+        },
+    }
+}
+
+/// Build the table at `level`, with BCa rows when `bootstrap` is given and the default rows.
 ///
 /// # Errors
 /// Only for invalid bootstrap options; methods that fail are rows with notes.
@@ -123,13 +253,26 @@ pub fn sensitivity(
     table: &CaptureTable,
     level: Level,
     bootstrap: Option<&BootstrapOptions>,
-) -> crate::error::Result<Sensitivity> {
-    if let Some(b) = bootstrap {
-        b.validate()?;
-    }
+) -> Result<Sensitivity> {
+    report(
+        table,
+        &ReportOptions {
+            level,
+            bootstrap: bootstrap.cloned(),
+            ..ReportOptions::default()
+        },
+    )
+}
+
+/// Build the table as `opts` say.
+///
+/// # Errors
+/// Only for invalid options; methods that fail are rows with notes.
+pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity> {
+    opts.validate()?;
     let t = table.lists();
     let base = EstimateOptions {
-        level,
+        level: opts.level,
         ..EstimateOptions::default()
     };
     let with = |interval| EstimateOptions {
@@ -158,59 +301,105 @@ pub fn sensitivity(
         &with(IntervalMethod::Wald),
     ));
     if t >= 3 {
-        let rules: [(&str, Rule, IntervalMethod); 3] = [
-            ("stepwise", Rule::Stepwise, IntervalMethod::Wald),
-            ("aic-stepwise", Rule::AicStepwise, IntervalMethod::Profile),
-            ("bic", Rule::Bic, IntervalMethod::Wald),
-        ];
-        for (id, rule, iv) in rules {
-            let est = Loglinear::select(SelectOptions::new(rule));
-            let label = match rule {
-                Rule::Bic => format!("BIC (max order {})", mse_default_order(t)),
-                Rule::Stepwise => "stepwise p=0.02".into(),
-                _ => "AIC-stepwise p=0.05".into(),
+        for &rule in &opts.rules {
+            let (label, applied, note) = rule_row(opts, rule, t);
+            let id = match rule {
+                Rule::Stepwise => "stepwise",
+                Rule::AicStepwise => "aic-stepwise",
+                Rule::Bic => "bic",
+                Rule::Aic => "aic",
+                Rule::Auto => "auto",
             };
-            rows.push(row(table, id, &label, &est, &with(iv)));
-            if let Some(b) = bootstrap {
+            let est = Loglinear::select(opts.select(applied)).with_ntop(opts.ntop);
+            let iv = if applied == Rule::AicStepwise {
+                IntervalMethod::Profile
+            } else {
+                IntervalMethod::Wald
+            };
+            let mut r = row(table, id, &label, &est, &with(iv));
+            r.notes.extend(note.clone());
+            rows.push(r);
+            if let Some(b) = &opts.bootstrap {
                 if rule == Rule::AicStepwise {
                     continue;
                 }
-                let opts = EstimateOptions {
+                let bopts = EstimateOptions {
                     bootstrap: Some(b.clone()),
                     ..with(IntervalMethod::Bca)
                 };
-                let bname = if rule == Rule::Bic {
+                let bname = if applied.criterion().is_some() {
                     format!("{label}, bootstrap top models")
                 } else {
                     format!("{label}, bootstrap")
                 };
-                rows.push(row(table, &format!("{id}-bca"), &bname, &est, &opts));
+                let mut r = row(table, &format!("{id}-bca"), &bname, &est, &bopts);
+                r.notes.extend(note);
+                rows.push(r);
             }
         }
     }
-    for m in RcaptureModel::ALL {
-        let est = Rcapture(m);
-        if t < 3 && !matches!(m, RcaptureModel::M0 | RcaptureModel::Mt | RcaptureModel::Mb) {
-            continue;
+    if opts.rcapture {
+        for m in RcaptureModel::ALL {
+            if t < 3 && !matches!(m, RcaptureModel::M0 | RcaptureModel::Mt | RcaptureModel::Mb) {
+                continue;
+            }
+            let est = Rcapture(m);
+            let opts = with(est.default_interval());
+            rows.push(row(
+                table,
+                est.id(),
+                &format!("Rcapture {}", m.name()),
+                &est,
+                &opts,
+            ));
         }
-        let opts = with(est.default_interval());
-        rows.push(row(
-            table,
-            est.id(),
-            &format!("Rcapture {}", m.name()),
-            &est,
-            &opts,
-        ));
+    }
+    if opts.leave_one_out && t >= 3 {
+        let sel = opts.select(Rule::Stepwise);
+        for name in table.names() {
+            let label = format!(
+                "stepwise p={} without {name}",
+                sel.threshold_for(Rule::Stepwise)
+            );
+            let id = format!("omit-{name}");
+            match table.omit_lists(&[name.as_str()]) {
+                Ok(sub) => {
+                    let est = Loglinear::select(sel);
+                    let mut r = row(&sub, &id, &label, &est, &with(IntervalMethod::Wald));
+                    r.notes.insert(
+                        0,
+                        format!(
+                            "{} of {} cases are on the other lists",
+                            sub.observed(),
+                            table.observed()
+                        ),
+                    );
+                    rows.push(r);
+                }
+                Err(e) => rows.push(Row {
+                    id,
+                    method: label,
+                    model: None,
+                    model_names: None,
+                    estimate: None,
+                    interval: None,
+                    lower: None,
+                    upper: None,
+                    notes: vec![format!("no estimate: {e}")],
+                }),
+            }
+        }
     }
     Ok(Sensitivity {
         lists: table.names().to_vec(),
         observed: table.observed(),
-        level: level.get(),
-        bootstrap: bootstrap.map(|b| BootstrapInfo {
+        level: opts.level.get(),
+        bootstrap: opts.bootstrap.as_ref().map(|b| BootstrapInfo {
             replicates: b.replicates,
             seed: b.seed,
         }),
         rows,
+        warnings: Vec::new(),
     })
 }
 
@@ -236,7 +425,7 @@ impl Sensitivity {
                             r.interval.map_or("", |m| m.name())
                         ),
                     },
-                    String::new(),
+                    r.model_names.clone().unwrap_or_else(|| "-".into()),
                     r.notes.join("; "),
                 ]
             })
@@ -249,9 +438,19 @@ impl Sensitivity {
             "model".into(),
             "estimate".into(),
             format!("{:.0}% interval", self.level * 100.0),
-            String::new(),
+            "model by list names".into(),
             "notes".into(),
         ]
+    }
+
+    /// The key of the `[..]` notation: `1 = LA, 2 = NG, …`.
+    fn key(&self) -> String {
+        self.lists
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{} = {n}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Aligned plain text.
@@ -271,6 +470,7 @@ impl Sensitivity {
                 b.replicates, b.seed
             ))
         );
+        out.push_str(&format!("models: {}\n", self.key()));
         for r in &all {
             out.push_str(&format!(
                 "{:<w0$}  {:<w1$}  {:>w2$}  {:<w3$}  {}\n",
@@ -288,29 +488,56 @@ impl Sensitivity {
         out
     }
 
-    /// Markdown table.
+    /// Markdown table (with a model column by list names), then a line naming the lists and
+    /// the key of the `[..]` notation.
     pub fn to_markdown(&self) -> String {
         let h = self.header();
-        let mut out = format!("| {} | {} | {} | {} | {} |\n", h[0], h[1], h[2], h[3], h[5]);
-        out.push_str("|---|---|---:|---|---|\n");
+        let mut out = format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            h[0], h[1], h[4], h[2], h[3], h[5]
+        );
+        out.push_str("|---|---|---|---:|---|---|\n");
         for r in self.cells() {
             out.push_str(&format!(
-                "| {} | `{}` | {} | {} | {} |\n",
+                "| {} | `{}` | {} | {} | {} | {} |\n",
                 r[0],
                 r[1],
+                r[4],
                 r[2],
                 r[3],
                 r[5].replace('|', "/")
             ));
         }
+        out.push_str(&format!(
+            "\n{} lists ({}), {} cases observed{}. Models: {}.\n",
+            self.lists.len(),
+            self.lists.join(", "),
+            self.observed,
+            self.bootstrap.map_or(String::new(), |b| format!(
+                "; bootstrap {} replicates, seed {}",
+                b.replicates, b.seed
+            )),
+            self.key()
+        ));
         out
     }
 
-    /// CSV with numeric columns.
+    /// CSV with numeric columns; after the original eight columns `id`, the model by list
+    /// names and the lists (space-separated, in every row).
     pub fn to_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let _ = w.write_record([
-            "method", "model", "estimate", "interval", "level", "lower", "upper", "notes",
+            "method",
+            "model",
+            "estimate",
+            "interval",
+            "level",
+            "lower",
+            "upper",
+            "notes",
+            "id",
+            "model_names",
+            "lists",
         ]);
         let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v}"));
         for r in &self.rows {
@@ -323,6 +550,9 @@ impl Sensitivity {
                 num(r.lower),
                 num(r.upper),
                 r.notes.join("; "),
+                r.id.clone(),
+                r.model_names.clone().unwrap_or_default(),
+                self.lists.join(" "),
             ]);
         }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()

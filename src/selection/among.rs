@@ -339,7 +339,7 @@ mod tests {
                 if b % 2 == 0 {
                     draw_nonparametric(&cells, table.observed(), &mut rng, y);
                 } else {
-                    draw_parametric(&fitted, total, &mut rng, y);
+                    draw_parametric(&fitted, total, &table.cells_by_name(), &mut rng, y);
                 }
             });
         }

@@ -205,6 +205,8 @@ pub struct SelectOptions {
     pub threshold: Option<f64>,
     /// Maximum order for BIC/AIC (default [`mse_default_order`]).
     pub max_order: Option<usize>,
+    /// BIC/AIC: the largest model space searched (default 10,000,000).
+    pub limit: Option<u64>,
     /// Record every candidate of the forward rules.
     pub trace: bool,
 }
@@ -216,6 +218,7 @@ impl SelectOptions {
             rule,
             threshold: None,
             max_order: None,
+            limit: None,
             trace: false,
         }
     }
@@ -279,9 +282,9 @@ impl SelectOptions {
             table,
             &SearchOptions {
                 max_order: Some(self.max_order_for(table.lists())),
+                limit: self.limit.unwrap_or(SearchOptions::default().limit),
                 criterion,
                 top: n,
-                ..Default::default()
             },
         )
     }

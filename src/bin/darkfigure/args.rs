@@ -62,12 +62,26 @@ pub struct Input {
     /// (rows `list,id`), or auto.
     #[arg(long, default_value = "auto")]
     pub format: Format,
+    /// Field separator: `,`, `;`, `tab` (default: detected from the header).
+    #[arg(long, value_name = "D")]
+    pub delimiter: Option<String>,
+    /// Long format: the column naming the list (default `list`).
+    #[arg(long, value_name = "NAME")]
+    pub list_col: Option<String>,
+    /// Long format: the column identifying the case; records: a column to ignore (default
+    /// `id`).
+    #[arg(long, value_name = "NAME")]
+    pub id_col: Option<String>,
     /// Merge lists before estimating, e.g. `--merge PF,NCA` (repeatable).
     #[arg(long, value_name = "A,B")]
     pub merge: Vec<String>,
     /// Omit lists, e.g. `--omit GP,NCA`.
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
     pub omit: Vec<String>,
+    /// Use these lists, in this order (applied after --merge; lists not named are omitted).
+    /// Results do not depend on the order of the lists, but model codes like `[12,3]` do.
+    #[arg(long, value_name = "A,B,C", value_delimiter = ',')]
+    pub lists: Vec<String>,
 }
 
 #[derive(Args)]
@@ -95,6 +109,9 @@ pub struct EstimateArgs {
     /// as MultipleSystemsEstimation).
     #[arg(long, requires = "select")]
     pub max_order: Option<usize>,
+    /// --select bic/aic: the largest number of models to search.
+    #[arg(long, requires = "select")]
+    pub limit: Option<u64>,
     /// Interval method: wald, profile, bca, percentile (default: bca with --bootstrap;
     /// profile with aic-stepwise and the Rcapture models that have one; else wald).
     #[arg(long)]
@@ -108,6 +125,9 @@ pub struct EstimateArgs {
     /// (needs --bootstrap or --replay).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
+    /// Title of the plot (default: the data set's name).
+    #[arg(long, requires = "plot")]
+    pub title: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -138,8 +158,8 @@ pub struct BootArgs {
     /// (default as MultipleSystemsEstimation: all for ≤ 3 lists, 20 for 4, 100 for ≥ 5).
     #[arg(long, value_name = "N", requires = "resampling")]
     pub ntop: Option<usize>,
-    /// Write every replicate's estimate to this CSV (columns replicate,estimate; empty when
-    /// no estimate exists).
+    /// Write every replicate's estimate to this CSV (columns replicate,estimate,model; the
+    /// estimate is empty when none exists, the model empty for methods that choose none).
     #[arg(long, value_name = "FILE.csv", requires = "resampling")]
     pub replicates_out: Option<String>,
     /// No progress bar.
@@ -182,6 +202,12 @@ pub struct ModelsArgs {
     /// Write an SVG of BIC (or AIC) against the estimate for the top models.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
+    /// Title of the plot (default: the data set's name).
+    #[arg(long, requires = "plot")]
+    pub title: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -194,6 +220,9 @@ pub struct SummaryArgs {
     /// Write an UpSet-style SVG of the list overlaps.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
+    /// Title of the plot (default: the data set's name).
+    #[arg(long, requires = "plot")]
+    pub title: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -212,6 +241,30 @@ pub struct ReportArgs {
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 1234)]
     pub seed: u64,
+    /// The log-linear rules with a row (comma-separated): stepwise, aic-stepwise, bic, aic,
+    /// auto.
+    #[arg(
+        long,
+        value_name = "RULES",
+        value_delimiter = ',',
+        default_value = "stepwise,aic-stepwise,bic"
+    )]
+    pub select: Vec<Rule>,
+    /// p-value threshold of the stepwise rows (default 0.02 stepwise, 0.05 aic-stepwise).
+    #[arg(long)]
+    pub pthresh: Option<f64>,
+    /// Maximum interaction order of the BIC/AIC rows (default 1, 2, 3, 3, 2 for 2–6 lists).
+    #[arg(long)]
+    pub max_order: Option<usize>,
+    /// BIC/AIC rows: the largest number of models to search.
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// BIC/AIC bootstrap rows re-select among the top N models.
+    #[arg(long, value_name = "N", requires = "bootstrap")]
+    pub ntop: Option<usize>,
+    /// Leave out the leave-one-list-out rows.
+    #[arg(long)]
+    pub no_leave_one_out: bool,
     /// Threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,

@@ -126,6 +126,27 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
             b.acceleration.unwrap_or(f64::NAN),
             b.z0.unwrap_or(f64::NAN)
         );
+        if !b.models.is_empty() {
+            wln!(o, "Models chosen in the replicates (most chosen first):");
+            for m in b.models.iter().take(3) {
+                wln!(
+                    o,
+                    "  {:>5.1}%  {}  ({}), median estimate {}",
+                    100.0 * m.share,
+                    m.model,
+                    m.model_names,
+                    big(m.median)
+                );
+            }
+            if b.models.len() > 3 {
+                wln!(o, "  … and {} other models", b.models.len() - 3);
+            }
+        }
+        for w in &b.warnings {
+            if !r.interval.as_ref().is_some_and(|i| i.flags.contains(w)) {
+                wln!(o, "  note: {w}");
+            }
+        }
     }
     if let Some(sel) = &r.selection {
         let added: Vec<&str> = sel
@@ -176,7 +197,7 @@ pub fn check(o: &mut String, r: &CheckReport) {
 pub fn models(o: &mut String, r: &ModelsReport) {
     wln!(
         o,
-        "{} models examined, {} excluded (MLE does not exist or not identifiable); ranked by {:?}",
+        "{} models examined, {} excluded (MLE does not exist or not identifiable); ranked by {}",
         r.count,
         r.excluded,
         r.criterion
@@ -190,7 +211,7 @@ pub fn models(o: &mut String, r: &ModelsReport) {
         .max(5);
     wln!(
         o,
-        "{:>4}  {:<w$}  {:>4}  {:>10}  {:>4}  {:>10}  {:>10}  {:>12}",
+        "{:>4}  {:<w$}  {:>4}  {:>10}  {:>4}  {:>10}  {:>10}  {:>12}  model by list names",
         "rank",
         "model",
         "code",
@@ -203,7 +224,7 @@ pub fn models(o: &mut String, r: &ModelsReport) {
     for (i, m) in r.models.iter().enumerate() {
         wln!(
             o,
-            "{:>4}  {:<w$}  {:>4}  {:>10.3}  {:>4}  {:>10.3}  {:>10.3}  {:>12}",
+            "{:>4}  {:<w$}  {:>4}  {:>10.3}  {:>4}  {:>10.3}  {:>10.3}  {:>12}  {}",
             i + 1,
             m.model,
             m.existence,
@@ -211,7 +232,8 @@ pub fn models(o: &mut String, r: &ModelsReport) {
             m.df,
             m.aic,
             m.bic,
-            big(m.estimate)
+            big(m.estimate),
+            m.model_names
         );
     }
 }

@@ -6,22 +6,28 @@
 
 mod args;
 mod human;
+mod input;
+mod settings;
 
-use args::{Cli, Command, EstimateArgs, Input};
-use clap::Parser;
-use darkfigure::data::{parse_table, read_table, replay};
+use args::{Cli, Command, EstimateArgs, ModelsArgs, ReportArgs};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use darkfigure::data::replay;
 use darkfigure::estimators::loglinear::{LoglinearOptions, ModelSpec};
 use darkfigure::estimators::Method;
 use darkfigure::output::plot;
-use darkfigure::output::report::{run_estimate, CheckReport, ModelsReport};
+use darkfigure::output::report::{run_estimate, CheckReport, ModelsReport, Provenance, Stamped};
+use darkfigure::output::{report, ReportOptions};
 use darkfigure::prelude::*;
 use darkfigure::selection::SearchOptions;
-use std::io::Read;
+use input::{load, Loaded};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let sub = matches.subcommand().map(|(_, m)| m.clone());
+    match run(cli, sub.as_ref()) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {}", cli_message(&e));
@@ -46,8 +52,12 @@ fn flag(name: &str) -> Option<&'static str> {
         "model" => "--model",
         "select" => "--select",
         "format" => "--format",
+        "delimiter" => "--delimiter",
+        "list_col" => "--list-col",
+        "id_col" => "--id-col",
         "merge" => "--merge",
         "omit" => "--omit",
+        "lists" => "--lists",
         "limit" => "--limit",
         "top" => "--top",
         "by" => "--by",
@@ -68,8 +78,13 @@ fn cli_message(e: &Error) -> String {
         } => format!("option {} = {value}: {problem}", flag(name).unwrap_or(name)),
         other => other.to_string(),
     };
+    translate(&text)
+}
+
+/// `text` with every backticked option name replaced by its flag.
+fn translate(text: &str) -> String {
     let mut out = String::new();
-    let mut rest = text.as_str();
+    let mut rest = text;
     while let Some(i) = rest.find('`') {
         let Some(j) = rest[i + 1..].find('`') else {
             break;
@@ -86,28 +101,27 @@ fn cli_message(e: &Error) -> String {
     out
 }
 
-fn load(input: &Input) -> Result<CaptureTable> {
-    let mut table = if input.file == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|source| Error::Io {
-                file: "<stdin>".into(),
-                source,
-            })?;
-        parse_table(&buf, "<stdin>", input.format)?
-    } else {
-        read_table(&input.file, input.format)?
-    };
-    for m in &input.merge {
-        let names: Vec<&str> = m.split(',').map(str::trim).collect();
-        table = table.merge_lists(&names, None)?;
+/// Whether the user set the option `id` on the command line (not its default).
+fn explicit(m: Option<&ArgMatches>, id: &str) -> bool {
+    m.and_then(|m| m.try_get_raw(id).ok().flatten().map(|_| m.value_source(id)))
+        .flatten()
+        == Some(ValueSource::CommandLine)
+}
+
+/// An option set on the command line that has no effect where it was given: exit 2.
+fn no_effect(flag: &'static str, value: String, why: String) -> Error {
+    Error::InvalidOption {
+        name: flag,
+        value,
+        problem: format!("{why}; drop it"),
     }
-    if !input.omit.is_empty() {
-        let names: Vec<&str> = input.omit.iter().map(|s| s.trim()).collect();
-        table = table.omit_lists(&names)?;
+}
+
+/// The warnings printed on stderr (text output); JSON carries them in `warnings`.
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {}", translate(w));
     }
-    Ok(table)
 }
 
 /// A progress bar on stderr when it is a terminal (and not --quiet).
@@ -127,27 +141,30 @@ fn progress_bar(len: Option<usize>, quiet: bool, what: &str) -> Option<indicatif
     Some(bar)
 }
 
-fn write_svg(path: &str, svg: String) -> Result<()> {
-    std::fs::write(path, svg).map_err(|source| Error::Io {
+fn write_file(path: &str, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|source| Error::Io {
         file: path.to_string(),
         source,
     })
 }
 
-/// Write `replicate,estimate` rows.
-fn write_replicates(path: &str, b: &Bootstrap) -> Result<()> {
-    let mut out = String::from("replicate,estimate\n");
-    for (i, v) in b.replicates.iter().enumerate() {
+/// `replicate,estimate,model` rows.
+fn replicates_csv(b: &Bootstrap) -> String {
+    let mut out = String::from("replicate,estimate,model\n");
+    for (i, (v, m)) in b.replicates.iter().zip(&b.models).enumerate() {
+        let model = m.as_deref().unwrap_or("");
+        let model = if model.contains([',', '"']) {
+            format!("\"{}\"", model.replace('"', "\"\""))
+        } else {
+            model.to_string()
+        };
         out.push_str(&format!(
-            "{},{}\n",
+            "{},{},{model}\n",
             i + 1,
             v.map(|x| format!("{x}")).unwrap_or_default()
         ));
     }
-    std::fs::write(path, out).map_err(|source| Error::Io {
-        file: path.to_string(),
-        source,
-    })
+    out
 }
 
 fn set_threads(n: Option<usize>) -> Result<()> {
@@ -167,8 +184,14 @@ fn set_threads(n: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-fn print_json<T: serde::Serialize>(v: &T) {
-    let mut s = serde_json::to_string_pretty(v).expect("reports serialise");
+/// Print a report with its provenance as one JSON object.
+fn print_json<T: serde::Serialize>(report: &T, table: &CaptureTable, options: serde_json::Value) {
+    let provenance = Provenance::new(table, options);
+    let mut s = serde_json::to_string_pretty(&Stamped {
+        report,
+        provenance: &provenance,
+    })
+    .expect("reports serialise");
     s.push('\n');
     emit(&s);
 }
@@ -187,48 +210,106 @@ fn emit_with(f: impl FnOnce(&mut String)) {
 }
 
 /// The method of `estimate`: `--method`, with the log-linear options where it is
-/// `loglinear` (they are an error with another method).
-fn method(a: &EstimateArgs) -> Result<Method> {
-    let m: Method = a.method.parse()?;
+/// `loglinear` (they are an error with another method, or where they have no effect).
+fn method(a: &EstimateArgs, table: &CaptureTable) -> Result<Method> {
+    let chosen: Method = a.method.parse()?;
     let loglinear_only = [
         ("model", a.model.is_some()),
         ("select", a.select.is_some()),
         ("ntop", a.boot.ntop.is_some()),
     ];
-    match m {
-        Method::Loglinear(_) => {
-            let model = match a.select {
-                Some(rule) => ModelSpec::Select(SelectOptions {
-                    rule,
-                    threshold: a.pthresh,
-                    max_order: a.max_order,
-                    trace: false,
-                }),
-                None => ModelSpec::Model(a.model.clone().unwrap_or_else(|| "main".into())),
-            };
-            Ok(Method::Loglinear(LoglinearOptions {
-                model,
-                ntop: a.boot.ntop,
-                ..LoglinearOptions::default()
-            }))
-        }
-        other => match loglinear_only.iter().find(|(_, set)| *set) {
+    let Method::Loglinear(_) = chosen else {
+        return match loglinear_only.iter().find(|(_, set)| *set) {
             Some((name, _)) => Err(Error::InvalidOption {
                 name: "method",
                 value: a.method.clone(),
                 problem: format!(
                     "`{name}` chooses a log-linear model; it has no meaning with the {} method (drop it, or use `method` loglinear)",
-                    other.id()
+                    chosen.id()
                 ),
             }),
-            None => Ok(other),
-        },
-    }
+            None => Ok(chosen),
+        };
+    };
+    let model = match a.select {
+        Some(rule) => {
+            let sel = SelectOptions {
+                rule,
+                threshold: a.pthresh,
+                max_order: a.max_order,
+                limit: a.limit,
+                trace: false,
+            };
+            let applied = sel.resolved(table.lists());
+            let exhaustive = applied.criterion().is_some();
+            if a.pthresh.is_some() && exhaustive {
+                return Err(no_effect(
+                    "threshold",
+                    format!("{}", a.pthresh.unwrap_or_default()),
+                    format!("`select` {rule} chooses by {} on these {} lists, without a p-value threshold", applied.criterion().unwrap_or_default(), table.lists()),
+                ));
+            }
+            for (name, set) in [
+                ("max_order", a.max_order.is_some()),
+                ("limit", a.limit.is_some()),
+            ] {
+                if set && !exhaustive {
+                    return Err(no_effect(
+                        name,
+                        if name == "limit" { format!("{}", a.limit.unwrap_or_default()) } else { format!("{}", a.max_order.unwrap_or_default()) },
+                        format!("it bounds the model search of `select` bic or aic; `select` {rule} adds pairs by {applied} on these {} lists", table.lists()),
+                    ));
+                }
+            }
+            if a.boot.ntop.is_some() && !exhaustive {
+                return Err(no_effect(
+                    "ntop",
+                    format!("{}", a.boot.ntop.unwrap_or_default()),
+                    format!("it is the number of top models the BIC/AIC bootstrap re-selects among; `select` {rule} re-runs {applied} in every replicate"),
+                ));
+            }
+            ModelSpec::Select(sel)
+        }
+        None => {
+            if a.boot.ntop.is_some() {
+                return Err(no_effect(
+                    "ntop",
+                    format!("{}", a.boot.ntop.unwrap_or_default()),
+                    "it is for `select` bic or aic".into(),
+                ));
+            }
+            ModelSpec::Model(a.model.clone().unwrap_or_else(|| "main".into()))
+        }
+    };
+    Ok(Method::Loglinear(LoglinearOptions {
+        model,
+        ntop: a.boot.ntop,
+        ..LoglinearOptions::default()
+    }))
 }
 
-fn estimate_cmd(a: EstimateArgs) -> Result<u8> {
-    let table = load(&a.input)?;
+fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
+    let Loaded {
+        table,
+        warnings,
+        name,
+    } = load(&a.input)?;
     set_threads(a.boot.threads)?;
+    let resampled = a.boot.bootstrap.is_some() || a.boot.replay.is_some();
+    if explicit(m, "seed") && !resampled {
+        return Err(no_effect(
+            "seed",
+            a.boot.seed.to_string(),
+            "it seeds the bootstrap; nothing is random without `bootstrap` B".into(),
+        ));
+    }
+    if explicit(m, "bootstrap_kind") && a.boot.bootstrap.is_none() {
+        return Err(no_effect(
+            "kind",
+            format!("{:?}", a.boot.bootstrap_kind).to_lowercase(),
+            "it chooses how `bootstrap` replicates are drawn, and no bootstrap is asked for".into(),
+        ));
+    }
     let replay = a
         .boot
         .replay
@@ -246,7 +327,7 @@ fn estimate_cmd(a: EstimateArgs) -> Result<u8> {
         });
     }
     let opts = EstimateOptions {
-        method: method(&a)?,
+        method: method(&a, &table)?,
         interval: a.interval,
         level: Level::new(a.level)?,
         bootstrap: a
@@ -261,27 +342,33 @@ fn estimate_cmd(a: EstimateArgs) -> Result<u8> {
             b.set_position(n as u64);
         }
     };
-    let (report, failure) = run_estimate(&table, &opts, Some(&tick))?;
+    let (mut report, failure) = run_estimate(&table, &opts, Some(&tick))?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let mut all = warnings;
+    all.append(&mut report.warnings);
+    report.warnings = all;
     let boot = report.detail.as_ref().and_then(|e| e.bootstrap.as_ref());
     if let (Some(path), Some(b)) = (&a.boot.replicates_out, boot) {
-        write_replicates(path, b)?;
+        write_file(path, replicates_csv(b).as_bytes())?;
     }
     if let (Some(path), Some(est)) = (&a.plot, &report.detail) {
         if let Some(b) = &est.bootstrap {
-            let title = format!(
-                "{}: bootstrap of N ({} replicates)",
-                a.input.file,
-                b.replicates.len()
-            );
-            write_svg(path, plot::bootstrap_svg(b, Some(&est.interval), &title)?)?;
+            let title = a.title.clone().unwrap_or_else(|| {
+                format!("{name}: bootstrap of N ({} replicates)", b.replicates.len())
+            });
+            write_file(
+                path,
+                plot::bootstrap_svg(b, Some(&est.interval), &title)?.as_bytes(),
+            )?;
         }
     }
     if a.json {
-        print_json(&report);
+        let options = settings::estimate(&a, &opts, &table, &report);
+        print_json(&report, &table, options);
     } else {
+        warn(&report.warnings);
         emit_with(|o| human::estimate(o, &report));
     }
     Ok(match failure {
@@ -295,97 +382,172 @@ fn estimate_cmd(a: EstimateArgs) -> Result<u8> {
     })
 }
 
-fn run(cli: Cli) -> Result<u8> {
+fn models_cmd(a: ModelsArgs) -> Result<u8> {
+    let Loaded {
+        table,
+        warnings,
+        name,
+    } = load(&a.input)?;
+    set_threads(a.threads)?;
+    let opts = SearchOptions {
+        max_order: a.max_order,
+        criterion: a.by,
+        top: Some(a.top),
+        limit: a.limit,
+    };
+    let bar = progress_bar(Some(1), a.quiet, "models");
+    let tick = |(done, total): (usize, usize)| {
+        if let Some(b) = &bar {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+        }
+    };
+    let res = darkfigure::selection::search::search_with_progress(&table, &opts, &tick)?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mut report = ModelsReport::new(&table, &res);
+    report.warnings = warnings;
+    if let Some(path) = &a.plot {
+        let title = a
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{name}: model ranking by {}", a.by));
+        write_file(
+            path,
+            plot::ranking_svg(&res, &table, a.top, &title)?.as_bytes(),
+        )?;
+    }
+    if a.json {
+        print_json(&report, &table, settings::models(&a, &table));
+    } else {
+        warn(&report.warnings);
+        emit_with(|o| human::models(o, &report));
+    }
+    Ok(0)
+}
+
+fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
+    let Loaded {
+        table,
+        warnings,
+        name: _,
+    } = load(&a.input)?;
+    set_threads(a.threads)?;
+    if explicit(m, "seed") && a.bootstrap.is_none() {
+        return Err(no_effect(
+            "seed",
+            a.seed.to_string(),
+            "it seeds the bootstrap rows; nothing is random without `bootstrap` B".into(),
+        ));
+    }
+    let t = table.lists();
+    let exhaustive = a
+        .select
+        .iter()
+        .any(|r| SelectOptions::new(*r).resolved(t).criterion().is_some());
+    for (name, set) in [
+        ("max_order", a.max_order.is_some()),
+        ("limit", a.limit.is_some()),
+        ("ntop", a.ntop.is_some()),
+    ] {
+        if set && !exhaustive {
+            return Err(no_effect(
+                name,
+                "given".into(),
+                "it is for the BIC/AIC rows, and `select` asks for none".into(),
+            ));
+        }
+    }
+    let opts = ReportOptions {
+        level: Level::new(a.level)?,
+        bootstrap: a.bootstrap.map(|b| BootstrapOptions::new(b, a.seed)),
+        rules: a.select.clone(),
+        threshold: a.pthresh,
+        max_order: a.max_order,
+        limit: a.limit,
+        ntop: a.ntop,
+        leave_one_out: !a.no_leave_one_out,
+        rcapture: true,
+    };
+    let mut r = report(&table, &opts)?;
+    r.warnings = warnings;
+    if a.json {
+        print_json(&r, &table, settings::report(&opts, &table));
+    } else {
+        warn(&r.warnings);
+        if a.csv {
+            emit(&r.to_csv());
+        } else if a.markdown {
+            emit(&r.to_markdown());
+        } else {
+            emit(&r.to_text());
+        }
+    }
+    Ok(if r.rows.iter().any(|r| r.estimate.is_some()) {
+        0
+    } else {
+        3
+    })
+}
+
+fn run(cli: Cli, m: Option<&ArgMatches>) -> Result<u8> {
     match cli.command {
-        Command::Estimate(a) => estimate_cmd(a),
+        Command::Estimate(a) => estimate_cmd(a, m),
+        Command::Models(a) => models_cmd(a),
+        Command::Report(a) => report_cmd(a, m),
         Command::Check(a) => {
-            let table = load(&a.input)?;
+            let Loaded {
+                table, warnings, ..
+            } = load(&a.input)?;
             let model = Model::parse(&a.model, table.names())?;
             let ex = darkfigure::loglinear::check(&table, &model)?;
-            let report = CheckReport::new(&table, &model, &ex);
+            let mut report = CheckReport::new(&table, &model, &ex);
+            report.warnings = warnings;
             if a.json {
-                print_json(&report);
+                print_json(&report, &table, settings::check(&a, &table));
             } else {
+                warn(&report.warnings);
                 emit_with(|o| human::check(o, &report));
             }
             Ok(if ex.code == 0 { 0 } else { 3 })
         }
-        Command::Models(a) => {
-            let table = load(&a.input)?;
-            set_threads(a.threads)?;
-            let opts = SearchOptions {
-                max_order: a.max_order,
-                criterion: a.by,
-                top: Some(a.top),
-                limit: a.limit,
-            };
-            let res = darkfigure::selection::search(&table, &opts)?;
-            let report = ModelsReport::new(&table, &res);
-            if let Some(path) = &a.plot {
-                let title = format!("{}: model ranking", a.input.file);
-                write_svg(path, plot::ranking_svg(&res, &table, a.top, &title)?)?;
-            }
-            if a.json {
-                print_json(&report);
-            } else {
-                emit_with(|o| human::models(o, &report));
-            }
-            Ok(0)
-        }
         Command::Summary(a) => {
-            let table = load(&a.input)?;
-            let s = summarize(&table);
+            let Loaded {
+                table,
+                warnings,
+                name,
+            } = load(&a.input)?;
+            let mut s = summarize(&table);
+            for w in warnings {
+                if !s.warnings.contains(&w) {
+                    s.warnings.push(w);
+                }
+            }
             if let Some(path) = &a.plot {
-                let title = format!("{}: capture histories", a.input.file);
-                write_svg(path, plot::upset_svg(&table, &title)?)?;
+                let title = a
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| format!("{name}: capture histories"));
+                write_file(path, plot::upset_svg(&table, &title)?.as_bytes())?;
             }
             if a.json {
-                print_json(&s);
+                print_json(&s, &table, settings::lists_only(&table));
             } else {
                 emit_with(|o| human::summary(o, &s));
             }
             Ok(0)
         }
-        Command::Report(a) => {
-            let table = load(&a.input)?;
-            set_threads(a.threads)?;
-            let level = Level::new(a.level)?;
-            let boot = a.bootstrap.map(|b| BootstrapOptions::new(b, a.seed));
-            let r = sensitivity(&table, level, boot.as_ref())?;
-            if a.json {
-                print_json(&r);
-            } else if a.csv {
-                emit(&r.to_csv());
-            } else if a.markdown {
-                emit(&r.to_markdown());
-            } else {
-                emit(&r.to_text());
-            }
-            Ok(if r.rows.iter().any(|r| r.estimate.is_some()) {
-                0
-            } else {
-                3
-            })
-        }
         Command::Convert(a) => {
-            let table = load(&a.input)?;
+            let Loaded {
+                table, warnings, ..
+            } = load(&a.input)?;
+            warn(&warnings);
+            let mut buf = Vec::new();
+            darkfigure::data::io::write_frequency_csv(&table, &mut buf, "<stdout>")?;
             match &a.output {
-                Some(path) => {
-                    let f = std::fs::File::create(path).map_err(|source| Error::Io {
-                        file: path.clone(),
-                        source,
-                    })?;
-                    darkfigure::data::io::write_frequency_csv(
-                        &table,
-                        std::io::BufWriter::new(f),
-                        path,
-                    )?;
-                }
-                None => {
-                    let mut buf = Vec::new();
-                    darkfigure::data::io::write_frequency_csv(&table, &mut buf, "<stdout>")?;
-                    emit(&String::from_utf8_lossy(&buf));
-                }
+                Some(path) => write_file(path, &buf)?,
+                None => emit(&String::from_utf8_lossy(&buf)),
             }
             Ok(0)
         }

@@ -4,8 +4,10 @@
 //!
 //! # Resampling
 //! * **Nonparametric**: `multinomial(n_obs, observed cell proportions)`, drawn by conditional
-//!   binomials over the observed cells in the canonical order, so the cost is `O(cells)`
-//!   whatever `n_obs` (SparseMSE / MultipleSystemsEstimation).
+//!   binomials over the observed cells, so the cost is `O(cells)` whatever `n_obs`
+//!   (SparseMSE / MultipleSystemsEstimation). The cells are taken in an order keyed by the
+//!   list names ([`CaptureTable::cells_by_name`]), so a seed gives the same replicate tables
+//!   — and the same estimates — whatever the order of the lists or rows in the input.
 //! * **Parametric**: from the method's fitted model, `n ~ Binomial(round(N̂), 1 − μ̂_∅/N̂)`
 //!   observed, then `multinomial(n, μ̂_h / Σ μ̂)` over the fitted cells (SparseMSE
 //!   `BICandbootstrapsim`).
@@ -159,7 +161,8 @@ pub struct Bootstrap {
     pub kind: Kind,
     /// The replicate tables were supplied, not drawn.
     pub replayed: bool,
-    /// Jackknife estimates, one per observed cell (canonical order), with the cell's count.
+    /// Jackknife estimates, one per observed cell (in the order of
+    /// [`CaptureTable::cells_by_name`]), with the cell's count.
     pub jackknife: Vec<(u32, u64, Option<f64>)>,
     /// Acceleration `â` (`NaN` if a jackknife estimate does not exist).
     pub acceleration: f64,
@@ -174,7 +177,85 @@ pub struct Bootstrap {
     pub lp_solved: usize,
 }
 
+/// How often one model was chosen in the replicates of a selection rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelShare {
+    /// The model, as printed (canonical notation for ≤ 9 lists).
+    pub model: String,
+    /// Replicates that chose it.
+    pub replicates: usize,
+    /// Their share of all replicates.
+    pub share: f64,
+    /// The median (R's type 7) of their estimates.
+    pub median: f64,
+}
+
 impl Bootstrap {
+    /// The models chosen in the replicates (selection rules), most chosen first (ties by
+    /// the model's label).
+    pub fn model_shares(&self) -> Vec<ModelShare> {
+        let mut by: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+        for (m, e) in self.models.iter().zip(&self.replicates) {
+            if let (Some(m), Some(e)) = (m, e) {
+                by.entry(m.as_str()).or_default().push(*e);
+            }
+        }
+        let b = self.replicates.len().max(1) as f64;
+        let mut out: Vec<ModelShare> = by
+            .into_iter()
+            .map(|(m, mut v)| {
+                v.sort_by(f64::total_cmp);
+                ModelShare {
+                    model: m.to_string(),
+                    replicates: v.len(),
+                    share: v.len() as f64 / b,
+                    median: crate::numeric::quantile_type7(&v, 0.5),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| b.replicates.cmp(&a.replicates).then(a.model.cmp(&b.model)));
+        out
+    }
+
+    /// Warnings about a BCa interval at `level` from this bootstrap: a large bias correction
+    /// (|z0| > 0.5) or acceleration (|â| > 0.25), and a limit read at an adjusted level within
+    /// 1/B of 0 or 1 (as far as the replicates reach) or within 0.1 of 0.5 (the BCa limit
+    /// has moved to the middle of the replicates, far from the percentile limit).
+    pub fn warnings(&self, level: Level) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.z0.abs() > 0.5 {
+            w.push(format!(
+                "bias correction z0 = {:.3} (|z0| > 0.5): the point estimate lies far in a tail of the bootstrap distribution, and BCa limits move far from the percentile ones",
+                self.z0
+            ));
+        }
+        if self.acceleration.abs() > 0.25 {
+            w.push(format!(
+                "acceleration a = {:.3} (|a| > 0.25): the jackknife estimates are very skewed; BCa limits may be unstable",
+                self.acceleration
+            ));
+        }
+        let b = self.replicates.len() - self.failed;
+        let (lo, hi) = level.tails();
+        for l in [lo, hi] {
+            let Some(q) = self.quantile(l) else { continue };
+            let adj = q.adjusted_level;
+            let end = if adj < 0.5 { "smallest" } else { "largest" };
+            if q.at_extreme || (b > 0 && (adj <= 1.0 / b as f64 || adj >= 1.0 - 1.0 / b as f64)) {
+                w.push(format!(
+                    "the BCa limit at level {l:.3} is the {end} bootstrap replicate (adjusted level {adj:.4}): more replicates or another method may be needed"
+                ));
+            } else if (adj - 0.5).abs() < 0.1 {
+                w.push(format!(
+                    "the BCa limit at level {l:.3} ({}) is read at adjusted level {adj:.3}, near the middle of the replicates (the percentile limit is {:.1}): z0 and the acceleration have moved it far; treat the BCa interval with care",
+                    q.bca.map_or("-".into(), |x| format!("{x:.1}")),
+                    q.percentile
+                ));
+            }
+        }
+        w
+    }
+
     /// The quantile at `level` (as computed, within 1e-12).
     pub fn quantile(&self, level: f64) -> Option<&Quantile> {
         self.quantiles
@@ -189,16 +270,9 @@ impl Bootstrap {
     pub fn interval(&self, level: Level, method: IntervalMethod) -> Interval {
         let bca = method == IntervalMethod::Bca;
         let mut flags = Vec::new();
-        let mut limit = |l: f64| -> Option<f64> {
+        let limit = |l: f64| -> Option<f64> {
             let q = self.quantile(l)?;
             if bca {
-                if q.at_extreme {
-                    flags.push(format!(
-                        "the BCa limit at level {l:.3} is the {} bootstrap replicate (adjusted level {:.4}): more replicates or another method may be needed",
-                        if l < 0.5 { "smallest" } else { "largest" },
-                        q.adjusted_level
-                    ));
-                }
                 q.bca
             } else {
                 Some(q.percentile)
@@ -207,6 +281,15 @@ impl Bootstrap {
         let (lo, hi) = level.tails();
         let lower = limit(lo);
         let upper = limit(hi);
+        // Warnings about the limits first, then the rest (after the failure notes).
+        let (ends, rest): (Vec<String>, Vec<String>) = if bca {
+            self.warnings(level)
+                .into_iter()
+                .partition(|m| m.starts_with("the BCa limit"))
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        flags.extend(ends);
         if self.failed > 0 {
             flags.push(format!(
                 "{} of {} replicates have no estimate (the MLE does not exist for them); they are left out of the quantiles",
@@ -218,6 +301,7 @@ impl Bootstrap {
             flags
                 .push("the acceleration is undefined (a jackknife estimate does not exist)".into());
         }
+        flags.extend(rest);
         Interval {
             method: if bca {
                 IntervalMethod::Bca
@@ -303,10 +387,13 @@ pub fn bootstrap_from(
         }
         _ => None,
     };
-    let cells: Vec<(u32, u64)> = table
-        .observed_cells()
-        .into_iter()
-        .map(|h| (h, table.count(h)))
+    // Cells in an order keyed by the list names, so that a seed gives the same replicates
+    // whatever the order of the lists or rows in the input.
+    let order = table.cells_by_name();
+    let cells: Vec<(u32, u64)> = order
+        .iter()
+        .filter(|&&h| table.count(h) > 0)
+        .map(|&h| (h, table.count(h)))
         .collect();
     let n = table.observed();
     let b_total = replay.map_or(opts.replicates, <[Vec<u64>]>::len);
@@ -325,7 +412,7 @@ pub fn bootstrap_from(
                             match &fitted {
                                 None => draw_nonparametric(&cells, n, &mut rng, &mut buf),
                                 Some((fit, total)) => {
-                                    draw_parametric(fit, *total, &mut rng, &mut buf)
+                                    draw_parametric(fit, *total, &order, &mut rng, &mut buf)
                                 }
                             }
                         }
