@@ -41,6 +41,7 @@ pub mod fit;
 pub mod fitter;
 pub mod interval;
 pub mod io;
+pub mod lcmcr;
 pub mod linalg;
 pub mod model;
 pub mod optimize;
