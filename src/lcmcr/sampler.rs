@@ -436,7 +436,10 @@ fn truncated_nb(rng: &mut ChaCha8Rng, n: u64, cap: u64, pi0: f64) -> u64 {
         for k in mode + 1..=cap {
             w *= (nf + k as f64 - 1.0) / k as f64 * pi0;
             sum += w;
-            if f(k, w, sum) || w < 1e-18 * sum {
+            if f(k, w, sum) {
+                return;
+            }
+            if w < 1e-18 * sum {
                 break;
             }
         }
