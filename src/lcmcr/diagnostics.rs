@@ -292,10 +292,10 @@ fn fft(re: &mut [f64], im: &mut [f64], inverse: bool) {
     while len <= n {
         let ang = sign * 2.0 * std::f64::consts::PI / len as f64;
         let half = len / 2;
+        // Twiddles computed directly (not by recurrence) to keep rounding at ~1 ulp.
+        let tw: Vec<(f64, f64)> = (0..half).map(|k| (ang * k as f64).sin_cos()).collect();
         for start in (0..n).step_by(len) {
-            for k in 0..half {
-                // Twiddle computed directly (not by recurrence) to keep rounding at ~1 ulp.
-                let (s, c) = (ang * k as f64).sin_cos();
+            for (k, &(s, c)) in tw.iter().enumerate() {
                 let (a, b) = (start + k, start + k + half);
                 let tr = re[b] * c - im[b] * s;
                 let ti = re[b] * s + im[b] * c;

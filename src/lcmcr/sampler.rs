@@ -53,6 +53,9 @@ pub(crate) struct Sampler {
     s1: Vec<u64>,
     w: Vec<f64>,
     sums: Vec<f64>,
+    /// Classes by decreasing ν: the order in which multinomials visit them (any order gives
+    /// the same distribution; this one exhausts the count soonest).
+    order: Vec<usize>,
     n0: u64,
     alpha: f64,
     k_star: u32,
@@ -113,6 +116,7 @@ impl Sampler {
             s1: vec![0; t * k],
             w: vec![0.0; k],
             sums: vec![0.0; k],
+            order: (0..k).collect(),
             n0: 0,
             alpha: 1.0,
             k_star: 0,
@@ -159,6 +163,7 @@ impl Sampler {
     /// One Gibbs sweep (lcmcr.md §3, steps 1–7; step 7 only when `update_alpha`).
     pub(crate) fn sweep(&mut self, update_alpha: bool) {
         let (jn, kn) = (self.j, self.k);
+        sort_by_weight(&mut self.order, &self.log_nu);
         // Step 1: classes of the observed individuals, history by history.
         for m in 0..self.patterns.len() {
             let h = self.patterns[m];
@@ -176,7 +181,14 @@ impl Sampler {
             }
             exp_shifted(w);
             let out = &mut self.count_z[m * kn..(m + 1) * kn];
-            multinomial(&mut self.rng, self.freqs[m], w, &mut self.sums, out);
+            multinomial(
+                &mut self.rng,
+                self.freqs[m],
+                w,
+                &self.order,
+                &mut self.sums,
+                out,
+            );
         }
         // countK (with count0K of the previous sweep) and s1.
         self.count_k.copy_from_slice(&self.count0);
@@ -239,6 +251,7 @@ impl Sampler {
                 &mut self.rng,
                 self.n0,
                 &self.w,
+                &self.order,
                 &mut self.sums,
                 &mut self.count0,
             );
@@ -287,6 +300,9 @@ impl Sampler {
         }
         permute_u(&mut self.count0);
         permute_u(&mut self.count_k);
+        for (i, o) in self.order.iter_mut().enumerate() {
+            *o = i;
+        }
     }
 }
 
@@ -319,11 +335,11 @@ fn log_gamma(rng: &mut ChaCha8Rng, s: f64) -> f64 {
 /// (log X, log(1 − X)) for X ~ Beta(a, b), from two gamma draws (a's first).
 fn log_beta(rng: &mut ChaCha8Rng, a: f64, b: f64) -> (f64, f64) {
     if a >= 0.5 && b >= 0.5 {
-        // No underflow possible in practice: use the draws directly (three logs).
+        // No underflow possible in practice: use the draws directly (two logs).
         let ga = gamma(rng, a);
         let gb = gamma(rng, b);
-        let ls = (ga + gb).ln();
-        (ga.ln() - ls, gb.ln() - ls)
+        let inv = 1.0 / (ga + gb);
+        ((ga * inv).ln(), (gb * inv).ln())
     } else {
         let la = log_gamma(rng, a);
         let lb = log_gamma(rng, b);
@@ -333,39 +349,48 @@ fn log_beta(rng: &mut ChaCha8Rng, a: f64, b: f64) -> (f64, f64) {
     }
 }
 
-/// `out ~ Multinomial(total, p / Σp)` for unnormalised `p ≥ 0` with at least one positive
-/// entry: sequential categorical draws for small totals, otherwise conditional binomials with
-/// suffix sums (no cancellation in the remaining mass). `sums` is scratch of `p`'s length.
-fn multinomial(rng: &mut ChaCha8Rng, total: u64, p: &[f64], sums: &mut [f64], out: &mut [u64]) {
-    out.fill(0);
-    if total <= SEQUENTIAL_MAX {
-        let mut c = 0.0;
-        for (s, &pk) in sums.iter_mut().zip(p) {
-            c += pk;
-            *s = c;
+/// Insertion sort of class indices by decreasing weight (ties keep their order). The previous
+/// sweep's order is nearly sorted, so this is about K comparisons.
+fn sort_by_weight(order: &mut [usize], w: &[f64]) {
+    for i in 1..order.len() {
+        let mut j = i;
+        while j > 0 && w[order[j - 1]] < w[order[j]] {
+            order.swap(j - 1, j);
+            j -= 1;
         }
-        let last = p.iter().rposition(|&v| v > 0.0).unwrap_or(p.len() - 1);
-        for _ in 0..total {
-            let u = rng.random::<f64>() * c;
-            let k = sums.iter().position(|&s| s > u).unwrap_or(last);
-            out[k] += 1;
-        }
-        return;
     }
+}
+
+/// `out ~ Multinomial(total, p / Σp)` for unnormalised `p ≥ 0` with at least one positive
+/// entry, visiting the classes in `order`: sequential categorical draws for small totals,
+/// otherwise conditional binomials with suffix sums (no cancellation in the remaining mass),
+/// stopping once the total is used up. `sums` is scratch of `p`'s length.
+fn multinomial(
+    rng: &mut ChaCha8Rng,
+    total: u64,
+    p: &[f64],
+    order: &[usize],
+    sums: &mut [f64],
+    out: &mut [u64],
+) {
+    out.fill(0);
     let mut acc = 0.0;
-    for (s, &pk) in sums.iter_mut().zip(p).rev() {
-        acc += pk;
+    for (s, &k) in sums.iter_mut().zip(order).rev() {
+        acc += p[k];
         *s = acc;
     }
+    // Conditional binomials while many remain; once few remain, the rest are a multinomial
+    // over the classes not yet visited, drawn one by one (so BINV's set-up is rarely paid).
     let mut rem = total;
-    for k in 0..p.len() {
-        if rem == 0 {
-            break;
+    for (i, &k) in order.iter().enumerate() {
+        if rem <= SEQUENTIAL_MAX {
+            sequential(rng, rem, p, &order[i..], &sums[i..], out);
+            return;
         }
         if !(p[k] > 0.0) {
             continue;
         }
-        let q = p[k] / sums[k];
+        let q = p[k] / sums[i];
         let x = if q >= 1.0 {
             rem
         } else {
@@ -375,6 +400,38 @@ fn multinomial(rng: &mut ChaCha8Rng, total: u64, p: &[f64], sums: &mut [f64], ou
         };
         out[k] = x;
         rem -= x;
+    }
+}
+
+/// Add `count` categorical draws over the classes `order` (weights `p`; `suffix[0]` is their
+/// total) to `out`, by inversion from the front.
+fn sequential(
+    rng: &mut ChaCha8Rng,
+    count: u64,
+    p: &[f64],
+    order: &[usize],
+    suffix: &[f64],
+    out: &mut [u64],
+) {
+    let total = suffix[0];
+    for _ in 0..count {
+        // The first class whose cumulative weight exceeds u (the last positive one should
+        // rounding leave u above the forward sum).
+        let u = rng.random::<f64>() * total;
+        let mut c = 0.0;
+        let mut pick = None;
+        for &k in order {
+            if p[k] > 0.0 {
+                c += p[k];
+                pick = Some(k);
+                if c > u {
+                    break;
+                }
+            }
+        }
+        if let Some(k) = pick {
+            out[k] += 1;
+        }
     }
 }
 

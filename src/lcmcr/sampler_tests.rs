@@ -62,11 +62,17 @@ fn multinomial_totals_and_means() {
     let mut sums = [0.0; 5];
     let mut out = [0u64; 5];
     let mut r = rng(5);
-    for total in [1u64, 3, 8, 9, 1000] {
+    for (total, order) in [
+        (1u64, [0usize, 1, 2, 3, 4]),
+        (3, [4, 3, 2, 1, 0]),
+        (8, [2, 0, 4, 1, 3]),
+        (9, [0, 1, 2, 3, 4]),
+        (1000, [3, 1, 0, 4, 2]),
+    ] {
         let mut acc = [0u64; 5];
         let reps = 4000;
         for _ in 0..reps {
-            multinomial(&mut r, total, &p, &mut sums, &mut out);
+            multinomial(&mut r, total, &p, &order, &mut sums, &mut out);
             assert_eq!(out.iter().sum::<u64>(), total);
             assert_eq!(out[1] + out[4], 0);
             for k in 0..5 {
