@@ -15,7 +15,14 @@ use darkfigure::io::{read_table, Format};
 use darkfigure::lcmcr::{lcmcr, LcmcrOptions, LcmcrPosterior};
 use serde_json::Value;
 
-fn run(dataset: &str, chains: usize, samples: u64, seed: u64) -> (LcmcrPosterior, Value) {
+/// `swaps`: the label-swap move (our default) or LCMCR's plain Gibbs sampler.
+fn run(
+    dataset: &str,
+    chains: usize,
+    samples: u64,
+    seed: u64,
+    swaps: bool,
+) -> (LcmcrPosterior, Value) {
     let table = read_table(
         format!("{}/data/{dataset}.csv", env!("CARGO_MANIFEST_DIR")),
         Format::Auto,
@@ -40,6 +47,7 @@ fn run(dataset: &str, chains: usize, samples: u64, seed: u64) -> (LcmcrPosterior
         .chains(chains)
         .samples(samples)
         .levels(vec![0.01, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.99])
+        .label_swaps(swaps)
         .seed(seed);
     (
         lcmcr(table.lists(), table.counts(), &opts, None).unwrap(),
@@ -90,10 +98,18 @@ fn check_all_quantiles(dataset: &str, post: &LcmcrPosterior, reference: &Value, 
 #[test]
 fn artificial_3_every_quantile_within_3_percent() {
     // 4 chains × 20,000 draws (842,000 sweeps, ~2-3 s on 2 cores).
-    let (post, reference) = run("artificial_3", 4, 20_000, 2024);
+    let (post, reference) = run("artificial_3", 4, 20_000, 2024, true);
     check_all_quantiles("artificial_3", &post, &reference, 0.03);
     check_central("artificial_3", &post, &reference);
     assert!(post.converged, "{:?}", post.warnings);
+}
+
+#[test]
+fn artificial_3_plain_gibbs_every_quantile_within_3_percent() {
+    // LCMCR's sampler without the label-swap move: 4 chains × 10,000 draws.
+    let (post, reference) = run("artificial_3", 4, 10_000, 2025, false);
+    check_all_quantiles("artificial_3 (plain)", &post, &reference, 0.03);
+    check_central("artificial_3 (plain)", &post, &reference);
 }
 
 #[test]
@@ -101,7 +117,7 @@ fn kosovo_median_short_run() {
     // 4 chains × 5,000 draws (242,000 sweeps). kosovo mixes slowly (LCMCR: ESS ≈ 26 per
     // 1,000 draws), so this short run checks the median only; the 2.5 % / 97.5 % quantiles
     // are checked by `kosovo_long`.
-    let (post, reference) = run("kosovo", 4, 5_000, 2024);
+    let (post, reference) = run("kosovo", 4, 5_000, 2024, true);
     let want = reference["long_runs"]["pooled"]["N"]["median"]
         .as_f64()
         .unwrap();
@@ -116,7 +132,7 @@ fn kosovo_median_short_run() {
 #[test]
 #[ignore = "long: cargo test --release --test lcmcr_reference -- --ignored (about 40 s on 2 cores)"]
 fn artificial_3_long() {
-    let (post, reference) = run("artificial_3", 4, 100_000, 7);
+    let (post, reference) = run("artificial_3", 4, 100_000, 7, true);
     check_all_quantiles("artificial_3", &post, &reference, 0.03);
     check_central("artificial_3", &post, &reference);
 }
@@ -126,7 +142,7 @@ fn artificial_3_long() {
 fn kosovo_long() {
     // kosovo mixes slowly (LCMCR's pooled long-run ESS is 3,311 of 200,000 draws), so only
     // the targeted median and 2.5 % / 97.5 % quantiles are checked.
-    let (post, reference) = run("kosovo", 4, 50_000, 7);
+    let (post, reference) = run("kosovo", 4, 50_000, 7, true);
     check_central("kosovo", &post, &reference);
 }
 
@@ -135,6 +151,20 @@ fn kosovo_long() {
 fn ukdat_5_long() {
     // Bimodal in N: LCMCR's own two 10^6-sweep chains differ by 8.5 % in the median and 34 %
     // in the 2.5 % quantile, which sets the tolerance.
-    let (post, reference) = run("ukdat_5", 4, 100_000, 7);
+    let (post, reference) = run("ukdat_5", 4, 100_000, 7, true);
     check_central("ukdat_5", &post, &reference);
+}
+
+#[test]
+#[ignore = "long: cargo test --release --test lcmcr_reference -- --ignored (about a minute on 2 cores)"]
+fn ukdat_5_plain_gibbs_long() {
+    let (post, reference) = run("ukdat_5", 4, 100_000, 8, false);
+    check_central("ukdat_5 (plain)", &post, &reference);
+}
+
+#[test]
+#[ignore = "long: cargo test --release --test lcmcr_reference -- --ignored (about a minute on 2 cores)"]
+fn kosovo_plain_gibbs_long() {
+    let (post, reference) = run("kosovo", 4, 50_000, 8, false);
+    check_central("kosovo (plain)", &post, &reference);
 }

@@ -57,7 +57,8 @@ pub const BLOCK_DRAWS: u64 = 1_000;
 const PROGRESS_EVERY: u64 = 1_000;
 
 /// Options of [`lcmcr`]. Defaults are LCMCR's standard run (K = 10, α ~ Gamma(0.25, 0.25),
-/// 500 warm-up sweeps, burn-in 10,000, 1,000 draws at thinning 10) on 4 chains, seed 1234.
+/// 500 warm-up sweeps, burn-in 10,000, 1,000 draws at thinning 10) on 4 chains, seed 1234,
+/// with label-swap moves added (`label_swaps`; off for LCMCR's plain sampler).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LcmcrOptions {
     /// Truncation K of the stick-breaking prior (number of latent classes), ≥ 2.
@@ -80,6 +81,16 @@ pub struct LcmcrOptions {
     pub seed: u64,
     /// Extra quantile levels of N, each in `[0, 1]`, beside [`DEFAULT_LEVELS`].
     pub levels: Vec<f64>,
+    /// After every sweep past the warm-up, propose a label swap of two occupied classes
+    /// (a Metropolis–Hastings move that leaves the posterior unchanged; see below). LCMCR
+    /// has no such move: `false` gives its plain Gibbs sampler.
+    ///
+    /// The move exchanges the individuals and the λ of two occupied classes and is accepted
+    /// with probability `min(1, (ν_j/ν_l)^{c_l − c_j})` (Hastie, Liverani & Richardson 2015,
+    /// move 1). It lets the chains leave configurations where a large class sits behind a
+    /// small one in the stick-breaking order: on UK five lists, 4 chains × 10,000 draws reach
+    /// R-hat ≈ 1.01–1.07 with it and ≈ 1.58 without.
+    pub label_swaps: bool,
     /// Keep adding blocks of [`BLOCK_DRAWS`] retained draws per chain until R-hat ≤ 1.01 and
     /// bulk ESS ≥ 400 for N, or until a further block would take a chain past this many
     /// sweeps (counting warm-up and burn-in).
@@ -99,6 +110,7 @@ impl Default for LcmcrOptions {
             chains: 4,
             seed: 1234,
             levels: Vec::new(),
+            label_swaps: true,
             until_converged: None,
         }
     }
@@ -149,6 +161,11 @@ impl LcmcrOptions {
     /// Builder: extra quantile levels.
     pub fn levels(mut self, levels: Vec<f64>) -> Self {
         self.levels = levels;
+        self
+    }
+    /// Builder: label-swap moves on (`true`, the default) or off (LCMCR's plain sampler).
+    pub fn label_swaps(mut self, on: bool) -> Self {
+        self.label_swaps = on;
         self
     }
     /// Builder: run until converged, with at most `max_sweeps` per chain.
@@ -330,9 +347,16 @@ pub fn lcmcr(
             );
             s.initialise(opts.warmup);
             tick(opts.warmup);
-            run(&mut s, opts.burnin, 1, None, &tick);
+            run(&mut s, opts.label_swaps, opts.burnin, 1, None, &tick);
             let mut draws = Vec::with_capacity(opts.samples as usize);
-            run(&mut s, opts.samples, opts.thinning, Some(&mut draws), &tick);
+            run(
+                &mut s,
+                opts.label_swaps,
+                opts.samples,
+                opts.thinning,
+                Some(&mut draws),
+                &tick,
+            );
             (s, draws)
         })
         .collect();
@@ -356,7 +380,14 @@ pub fn lcmcr(
             }
             chains.par_iter_mut().for_each(|(s, d)| {
                 d.reserve(BLOCK_DRAWS as usize);
-                run(s, BLOCK_DRAWS, opts.thinning, Some(d), &tick);
+                run(
+                    s,
+                    opts.label_swaps,
+                    BLOCK_DRAWS,
+                    opts.thinning,
+                    Some(d),
+                    &tick,
+                );
             });
             sweeps_per_chain += block;
         }
@@ -384,10 +415,12 @@ pub fn lcmcr(
     ))
 }
 
-/// `draws × thinning` sweeps (with α updated), recording after every `thinning`-th sweep into
-/// `out` when given, and reporting progress every [`PROGRESS_EVERY`] sweeps.
+/// `draws × thinning` sweeps (with α updated, each followed by a label-swap move when
+/// `swaps`), recording after every `thinning`-th sweep into `out` when given, and reporting
+/// progress every [`PROGRESS_EVERY`] sweeps.
 fn run(
     s: &mut Sampler,
+    swaps: bool,
     draws: u64,
     thinning: u64,
     mut out: Option<&mut Vec<Draw>>,
@@ -397,6 +430,9 @@ fn run(
     for _ in 0..draws {
         for _ in 0..thinning {
             s.sweep(true);
+            if swaps {
+                s.label_swap();
+            }
             since += 1;
             if since == PROGRESS_EVERY {
                 tick(since);

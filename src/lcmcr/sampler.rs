@@ -264,6 +264,59 @@ impl Sampler {
         }
     }
 
+    /// Label-swap Metropolis–Hastings move (Papaspiliopoulos & Roberts 2008; Hastie, Liverani
+    /// & Richardson 2015, move 1): pick two distinct occupied classes j, l at random and
+    /// propose to exchange their individuals (observed and unobserved) and their λ columns,
+    /// ν staying with the labels. Likelihood and the λ prior are unchanged; the class
+    /// allocation prior Π ν_k^{c_k} gives the acceptance probability
+    /// `min(1, (ν_j/ν_l)^{c_l − c_j})`. Returns whether the swap was accepted.
+    pub(crate) fn label_swap(&mut self) -> bool {
+        let kn = self.k;
+        self.count_k.copy_from_slice(&self.count0);
+        for m in 0..self.patterns.len() {
+            for (c, r) in self
+                .count_k
+                .iter_mut()
+                .zip(&self.count_z[m * kn..(m + 1) * kn])
+            {
+                *c += r;
+            }
+        }
+        let occupied = self.count_k.iter().filter(|&&c| c > 0).count();
+        if occupied < 2 {
+            return false;
+        }
+        let a = self.rng.random_range(0..occupied);
+        let mut b = self.rng.random_range(0..occupied - 1);
+        if b >= a {
+            b += 1;
+        }
+        let nth = |i: usize, c: &[u64]| {
+            c.iter()
+                .enumerate()
+                .filter(|(_, &v)| v > 0)
+                .nth(i)
+                .map_or(0, |(k, _)| k)
+        };
+        let (j, l) = (nth(a, &self.count_k), nth(b, &self.count_k));
+        let (cj, cl) = (self.count_k[j] as f64, self.count_k[l] as f64);
+        let log_ratio = (cl - cj) * (self.log_nu[j] - self.log_nu[l]);
+        let u: f64 = self.rng.random();
+        if !(log_ratio >= 0.0 || u.ln() < log_ratio) {
+            return false;
+        }
+        for m in 0..self.patterns.len() {
+            self.count_z.swap(m * kn + j, m * kn + l);
+        }
+        self.count0.swap(j, l);
+        self.count_k.swap(j, l);
+        for jj in 0..self.j {
+            self.log_lam.swap(jj * kn + j, jj * kn + l);
+            self.log_1m_lam.swap(jj * kn + j, jj * kn + l);
+        }
+        true
+    }
+
     /// The traced quantities after the last sweep.
     pub(crate) fn draw(&self) -> Draw {
         Draw {

@@ -26,6 +26,7 @@ fn sweeps_keep_the_state_consistent() {
     assert!(s.log_nu.windows(2).all(|w| w[0] >= w[1]));
     for _ in 0..200 {
         s.sweep(true);
+        s.label_swap();
         for (m, &f) in s.freqs.iter().enumerate() {
             assert_eq!(s.count_z[m * 6..(m + 1) * 6].iter().sum::<u64>(), f);
         }
@@ -40,6 +41,34 @@ fn sweeps_keep_the_state_consistent() {
         let d = s.draw();
         assert!((1..=6).contains(&d.k_star));
         assert_eq!(d.n_total, 96 + s.n0);
+    }
+}
+
+#[test]
+fn label_swap_moves_individuals_with_their_lambda() {
+    let mut s = Sampler::new(3, &ART3, 4, 0.25, 0.25, 5, 0);
+    s.initialise(30);
+    s.sweep(true);
+    // Equal ν makes the swap certain.
+    s.log_nu.fill(-(4f64).ln());
+    let (z, c0, lam) = (s.count_z.clone(), s.count0.clone(), s.log_lam.clone());
+    let occupied: Vec<usize> = (0..4)
+        .filter(|&k| c0[k] + (0..4).map(|m| z[m * 4 + k]).sum::<u64>() > 0)
+        .collect();
+    if occupied.len() < 2 {
+        return;
+    }
+    assert!(s.label_swap());
+    let moved: Vec<usize> = (0..4).filter(|&k| s.log_lam[k] != lam[k]).collect();
+    assert_eq!(moved.len(), 2, "exactly two classes exchanged");
+    let (j, l) = (moved[0], moved[1]);
+    for m in 0..4 {
+        assert_eq!(s.count_z[m * 4 + j], z[m * 4 + l]);
+        assert_eq!(s.count_z[m * 4 + l], z[m * 4 + j]);
+    }
+    assert_eq!((s.count0[j], s.count0[l]), (c0[l], c0[j]));
+    for jj in 0..3 {
+        assert_eq!(s.log_lam[jj * 4 + j], lam[jj * 4 + l]);
     }
 }
 
