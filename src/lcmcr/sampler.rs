@@ -4,7 +4,8 @@
 //! relabelling by decreasing ν) and the log-space state follow
 //! `shared/docs/methods/lcmcr.md` §2–§5; the step numbers in the comments are those of §3.
 //! The sampler targets the same posterior as LCMCR; its random numbers are not GSL's, so the
-//! draws agree in distribution, not bit for bit.
+//! draws agree in distribution, not bit for bit. [`Sampler::label_swap`] is an extra
+//! Metropolis–Hastings move (not in LCMCR) that leaves the posterior unchanged.
 //!
 //! A sweep costs O(M·K·J) for the M distinct observed histories (plus the binomial draws of
 //! the multinomials) and allocates nothing: every buffer is sized in [`Sampler::new`].
