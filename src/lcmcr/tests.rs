@@ -198,3 +198,27 @@ fn summary_fields_are_consistent() {
     let json = serde_json::to_string(&p).unwrap();
     assert!(json.contains("\"ess_bulk\""));
 }
+
+#[test]
+fn until_converged_ends_unconverged_without_error() {
+    // 3 chains × 4 draws cannot reach a bulk ESS of 400, and the maximum leaves no room for a
+    // block (100 + 500 + 4·2 = 608 sweeps, a block is 2,000 more).
+    let o = quick().samples(4).until_converged(Some(608 + 1_999));
+    let p = lcmcr(3, &ART3, &o, None).unwrap();
+    assert!(!p.converged);
+    assert_eq!(p.draws_per_chain, 4);
+    assert_eq!(p.sweeps_per_chain, 608);
+    assert!(p
+        .warnings
+        .iter()
+        .any(|w| w.contains("not converged after 608")));
+    assert!(p.warnings.iter().any(|w| w.contains("bulk ESS of N")));
+    // With room for blocks it keeps sampling (in blocks of 1,000 draws per chain).
+    let o = quick().samples(4).until_converged(Some(608 + 2 * 2_000));
+    let p = lcmcr(3, &ART3, &o, None).unwrap();
+    assert!(p.draws_per_chain == 1_004 || p.draws_per_chain == 2_004);
+    assert_eq!(
+        p.sweeps_per_chain,
+        608 + 2_000 * (p.draws_per_chain as u64 / 1_000)
+    );
+}
