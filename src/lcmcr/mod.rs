@@ -25,6 +25,7 @@
 //! mixtures. *Biometrics* 72(4), 1246–1254.
 
 pub mod diagnostics;
+mod random;
 mod sampler;
 mod summary;
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::lcmcr::random::{draw_n0, log_beta, multinomial, truncated_nb};
 
 /// artificial_3 (3 lists): 40 A only, 30 B only, 20 C only, 6 AB.
 const ART3: [u64; 8] = [0, 40, 30, 6, 20, 0, 0, 0];
