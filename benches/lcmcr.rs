@@ -49,8 +49,42 @@ fn four_chains(c: &mut Criterion) {
     g.finish();
 }
 
-/// One-off figures printed to stderr: ESS of N per second and time to convergence.
+/// CPU seconds (user + system) of this process so far, from `/proc/self/stat` (Linux; 10 ms
+/// ticks), or NaN elsewhere. On a shared machine CPU time is steadier than wall time.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return f64::NAN;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// One-off figures printed to stderr: sweeps per CPU-second of one chain, ESS of N per second
+/// and time to convergence.
 fn report(_: &mut Criterion) {
+    for name in ["ukdat_5", "western"] {
+        let t = table(name);
+        let opts = LcmcrOptions::default().chains(1).seed(1);
+        let (wall, cpu) = (Instant::now(), cpu_seconds());
+        for _ in 0..10 {
+            lcmcr(t.lists(), t.counts(), &opts, None).unwrap();
+        }
+        let (wall, cpu) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+        let sweeps = 10.0 * opts.sweeps_per_chain().unwrap() as f64;
+        eprintln!(
+            "{name}: 10 single-chain standard runs (20,500 sweeps each): {:.0} sweeps per CPU-s, \
+             {:.0} per wall-s",
+            sweeps / cpu,
+            sweeps / wall
+        );
+    }
     for (name, samples) in [
         ("ukdat_5", 25_000u64),
         ("kosovo", 10_000),
@@ -58,15 +92,17 @@ fn report(_: &mut Criterion) {
     ] {
         let t = table(name);
         let opts = LcmcrOptions::default().samples(samples).seed(1);
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), cpu_seconds());
         let p = lcmcr(t.lists(), t.counts(), &opts, None).unwrap();
-        let secs = start.elapsed().as_secs_f64();
+        let (secs, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu);
         let ess = p.diagnostics.ess_bulk.unwrap_or(f64::NAN);
         eprintln!(
-            "{name}: 4 chains x {samples} draws (thinning 10), {secs:.2} s wall, R-hat {:.4}, \
-             bulk ESS {ess:.0} => {:.0} ESS/s, {:.0} sweeps/s",
+            "{name}: 4 chains x {samples} draws (thinning 10), {secs:.2} s wall ({cpu:.2} CPU-s), \
+             R-hat {:.4}, bulk ESS {ess:.0} => {:.0} ESS per wall-s ({:.0} per CPU-s / 2), \
+             {:.0} sweeps per wall-s",
             p.diagnostics.rhat.unwrap_or(f64::NAN),
             ess / secs,
+            2.0 * ess / cpu,
             p.sweeps as f64 / secs
         );
     }
@@ -78,15 +114,16 @@ fn report(_: &mut Criterion) {
     ] {
         let t = table(name);
         let opts = LcmcrOptions::default().seed(1).until_converged(Some(max));
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), cpu_seconds());
         let p = lcmcr(t.lists(), t.counts(), &opts, None).unwrap();
         eprintln!(
             "{name}: until-converged, 4 chains: converged {} after {} sweeps per chain \
-             ({} draws), {:.2} s wall, R-hat {:.4}, bulk ESS {:.0}",
+             ({} draws), {:.2} s wall ({:.2} CPU-s), R-hat {:.4}, bulk ESS {:.0}",
             p.converged,
             p.sweeps_per_chain,
             p.draws_per_chain,
             start.elapsed().as_secs_f64(),
+            cpu_seconds() - cpu,
             p.diagnostics.rhat.unwrap_or(f64::NAN),
             p.diagnostics.ess_bulk.unwrap_or(f64::NAN)
         );

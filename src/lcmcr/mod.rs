@@ -5,8 +5,9 @@
 //! probabilities λ_jk. With the prior p(N) ∝ 1/N (truncated at n0 ≤ 20·n), a Gibbs sampler
 //! draws N = n + n0 from its posterior. This module re-implements the sampler of the R package
 //! LCMCR 0.4.14 (`lcmCR()` + `lcmCR_PostSampl()`) step by step — see
-//! `shared/docs/methods/lcmcr.md` — and runs several chains in parallel with rank-normalised
-//! R-hat and bulk/tail ESS (Vehtari et al. 2021) on the draws.
+//! `shared/docs/methods/lcmcr.md` — adds an (optional, posterior-preserving) label-swap move,
+//! and runs several chains in parallel with rank-normalised R-hat and bulk/tail ESS
+//! (Vehtari et al. 2021) on the draws.
 //!
 //! The engine takes raw data (`t` lists, `2^t` counts indexed by bitmask) and imports nothing
 //! from the crate but [`crate::error`], so it can move within the crate unchanged.
@@ -301,8 +302,10 @@ impl LcmcrOptions {
 /// `progress`, if given, receives the sweeps done so far over all chains, every 1,000 sweeps
 /// of a chain (from worker threads, so not necessarily in increasing order).
 ///
-/// An until-converged run that reaches its maximum unconverged is not an error: the result
-/// has `converged: false` and a warning.
+/// Each chain runs LCMCR's initialisation (with its warm-up), the burn-in and the retained
+/// sweeps; by default every sweep after the warm-up is followed by a label-swap move
+/// ([`LcmcrOptions::label_swaps`]). An until-converged run that reaches its maximum
+/// unconverged is not an error: the result has `converged: false` and a warning.
 ///
 /// # Errors
 /// [`Error::InvalidOption`] for bad options (see [`LcmcrOptions::validate`]), fewer than 2 or
