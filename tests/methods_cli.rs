@@ -295,3 +295,113 @@ fn two_list_methods_and_misused_options() {
     assert!(err.contains("mh-chao"), "{err}");
     let _ = std::fs::remove_file(&two);
 }
+
+/// LCMCR through the CLI: the posterior object, the credible interval, LCMCR's long-run
+/// quantiles on the well-mixing artificial_3 (LCMCR 0.4.14, two chains of 100,000 draws,
+/// `tests/reference/lcmcr/artificial_3.json`), thread-count invariance, the options.
+#[test]
+fn lcmcr_through_the_cli() {
+    let f = data("artificial_3.csv");
+    let args = [
+        "estimate",
+        &f,
+        "--method",
+        "lcmcr",
+        "--samples",
+        "5000",
+        "--seed",
+        "11",
+        "--json",
+    ];
+    let (code, v, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let p = &v["posterior"];
+    for k in [
+        "chains",
+        "draws_per_chain",
+        "mean",
+        "median",
+        "sd",
+        "quantiles",
+        "rhat",
+        "ess_bulk",
+        "ess_tail",
+        "per_chain",
+        "alpha",
+        "occupied_classes",
+        "converged",
+        "warnings",
+    ] {
+        assert!(!p[k].is_null(), "posterior.{k} missing: {p}");
+    }
+    assert_eq!(v["method"], "lcmcr");
+    assert_eq!(v["estimate"], p["median"]);
+    assert_eq!(v["interval"]["method"], "credible");
+    assert_eq!(v["interval"]["lower"], p["quantiles"]["0.025"]);
+    assert_eq!(v["interval"]["upper"], p["quantiles"]["0.975"]);
+    assert_eq!(p["chains"], 4);
+    assert_eq!(p["per_chain"].as_array().unwrap().len(), 4);
+    let reference: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/tests/reference/lcmcr/artificial_3.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let lr = &reference["long_runs"]["pooled"]["N"];
+    for (ours, theirs, tol) in [
+        (&p["median"], &lr["median"], 0.03),
+        (&p["quantiles"]["0.025"], &lr["q025"], 0.05),
+        (&p["quantiles"]["0.975"], &lr["q975"], 0.05),
+    ] {
+        let (a, b) = (ours.as_f64().unwrap(), theirs.as_f64().unwrap());
+        assert!((a - b).abs() <= tol * b, "ours {a}, LCMCR {b}");
+    }
+    // The same for any number of threads.
+    let mut one = args.to_vec();
+    one.extend(["--threads", "1"]);
+    assert_eq!(run(&one).1, v, "1 thread");
+    // Until converged, on a well-mixing dataset.
+    let (code, w, _) = run(&[
+        "estimate",
+        &data("western.csv"),
+        "--method",
+        "lcmcr",
+        "--until-converged",
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(w["posterior"]["converged"], true, "{}", w["posterior"]);
+    // Files: the trace plot and the draws.
+    let dir = std::env::temp_dir();
+    let svg = dir.join(format!("df-lcmcr-{}.svg", std::process::id()));
+    let csv = dir.join(format!("df-lcmcr-{}.csv", std::process::id()));
+    let (code, _, err) = run(&[
+        "estimate",
+        &f,
+        "--method",
+        "lcmcr",
+        "--samples",
+        "200",
+        "--plot",
+        &svg.to_string_lossy(),
+        "--draws-out",
+        &csv.to_string_lossy(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&svg)
+        .unwrap()
+        .contains("credible interval"));
+    let draws = std::fs::read_to_string(&csv).unwrap();
+    assert!(draws.starts_with("chain,draw,N,alpha,occupied_classes\n"));
+    assert_eq!(draws.lines().count(), 1 + 4 * 200);
+    let _ = (std::fs::remove_file(&svg), std::fs::remove_file(&csv));
+    // LCMCR options belong to --method lcmcr; LCMCR is not bootstrapped.
+    let (code, _, err) = run(&["estimate", &f, "--chains", "2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--chains") || err.contains("lcmcr"), "{err}");
+    let (code, _, err) = run(&["estimate", &f, "--method", "lcmcr", "--bootstrap", "10"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("credible"), "{err}");
+}

@@ -17,6 +17,8 @@ pub enum IntervalMethod {
     Bca,
     /// Bootstrap percentile.
     Percentile,
+    /// Bayesian: the equal-tailed credible interval of the posterior (R's type-7 quantiles).
+    Credible,
 }
 
 impl IntervalMethod {
@@ -27,6 +29,7 @@ impl IntervalMethod {
             IntervalMethod::Profile => "profile",
             IntervalMethod::Bca => "bca",
             IntervalMethod::Percentile => "percentile",
+            IntervalMethod::Credible => "credible",
         }
     }
 
@@ -50,10 +53,11 @@ impl std::str::FromStr for IntervalMethod {
             "profile" => Ok(Self::Profile),
             "bca" => Ok(Self::Bca),
             "percentile" => Ok(Self::Percentile),
+            "credible" => Ok(Self::Credible),
             _ => Err(Error::InvalidOption {
                 name: "interval",
                 value: s.into(),
-                problem: "expected wald, profile, bca or percentile".into(),
+                problem: "expected wald, profile, bca, percentile or credible".into(),
             }),
         }
     }

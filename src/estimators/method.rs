@@ -1,6 +1,7 @@
 //! The registry of methods: every [`Estimator`] the crate has, by the name the CLI's
 //! `--method` and the reports use, built against a table.
 
+use super::lcmcr::{Lcmcr, LcmcrOptions};
 use super::loglinear::{LoglinearOptions, ModelSpec};
 use super::petersen::TwoListEstimator;
 use super::rcapture::{Rcapture, RcaptureModel};
@@ -21,6 +22,8 @@ pub enum Method {
     LincolnPetersen,
     /// Chapman (two lists).
     Chapman,
+    /// Manrique-Vallier's Bayesian latent-class model (LCMCR).
+    Lcmcr(LcmcrOptions),
 }
 
 impl Default for Method {
@@ -31,7 +34,7 @@ impl Default for Method {
 
 impl Method {
     /// Every method's name, in the order of `--help` and the report.
-    pub const NAMES: [&'static str; 15] = [
+    pub const NAMES: [&'static str; 16] = [
         "loglinear",
         "m0",
         "mt",
@@ -47,6 +50,7 @@ impl Method {
         "mbh",
         "petersen",
         "chapman",
+        "lcmcr",
     ];
 
     /// A log-linear method with a selection rule.
@@ -72,16 +76,18 @@ impl Method {
             Method::Rcapture(m) => m.id(),
             Method::LincolnPetersen => "petersen",
             Method::Chapman => "chapman",
+            Method::Lcmcr(_) => "lcmcr",
         }
     }
 
     /// Check the options.
     ///
     /// # Errors
-    /// As [`LoglinearOptions::validate`].
+    /// As [`LoglinearOptions::validate`], [`LcmcrOptions::validate`].
     pub fn validate(&self) -> Result<()> {
         match self {
             Method::Loglinear(o) => o.validate(),
+            Method::Lcmcr(o) => o.validate(),
             _ => Ok(()),
         }
     }
@@ -96,6 +102,7 @@ impl Method {
             Method::Rcapture(m) => Box::new(Rcapture(*m)),
             Method::LincolnPetersen => Box::new(TwoListEstimator { chapman: false }),
             Method::Chapman => Box::new(TwoListEstimator { chapman: true }),
+            Method::Lcmcr(o) => Box::new(Lcmcr(o.clone())),
         })
     }
 }
@@ -107,6 +114,7 @@ impl std::str::FromStr for Method {
             "loglinear" => Ok(Method::default()),
             "petersen" => Ok(Method::LincolnPetersen),
             "chapman" => Ok(Method::Chapman),
+            "lcmcr" => Ok(Method::Lcmcr(LcmcrOptions::default())),
             _ => RcaptureModel::from_id(s)
                 .map(Method::Rcapture)
                 .ok_or_else(|| Error::InvalidOption {

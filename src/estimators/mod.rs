@@ -12,6 +12,7 @@
 //! [`crate::numeric`].
 
 pub mod interval;
+pub mod lcmcr;
 pub mod loglinear;
 pub mod method;
 pub mod petersen;
@@ -58,6 +59,8 @@ pub enum Detail {
     Rcapture(Box<rcapture::RcaptureFit>),
     /// Lincoln–Petersen or Chapman.
     TwoList(petersen::TwoList),
+    /// LCMCR's posterior (draws, summaries, diagnostics).
+    Lcmcr(Box<lcmcr::LcmcrPosterior>),
 }
 
 /// What a method knew when it could not estimate (the model it tried and its existence
@@ -130,6 +133,27 @@ pub trait Estimator: Sync {
     /// [`crate::error::Error::is_no_estimate`] errors when no estimate exists for the table; input
     /// errors (a model for other lists, too few lists for the method).
     fn estimate(&self, table: &CaptureTable) -> Result<PointEstimate>;
+
+    /// [`Estimator::estimate`], reporting the work done so far (in the units of
+    /// [`Estimator::work`], from worker threads) to `progress`; long-running methods (MCMC)
+    /// implement it, the others ignore `progress`.
+    ///
+    /// # Errors
+    /// As [`Estimator::estimate`].
+    fn estimate_with_progress(
+        &self,
+        table: &CaptureTable,
+        progress: Option<&(dyn Fn(u64) + Sync)>,
+    ) -> Result<PointEstimate> {
+        let _ = progress;
+        self.estimate(table)
+    }
+
+    /// The work [`Estimator::estimate_with_progress`] reports, when it is known in advance
+    /// (e.g. the sweeps of all chains); `None` for quick methods.
+    fn work(&self, _table: &CaptureTable) -> Option<u64> {
+        None
+    }
 
     /// What the method knew when [`Estimator::estimate`] failed with a no-estimate error.
     ///

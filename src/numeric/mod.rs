@@ -6,6 +6,7 @@
 //! This is the ground floor: it imports nothing from the crate but [`crate::error`].
 
 pub(crate) mod linalg;
+pub mod mcmc;
 pub mod normal;
 pub(crate) mod optimize;
 pub(crate) mod profile;

@@ -176,6 +176,9 @@ pub struct EstimateReport {
     pub label: String,
     /// Warnings of the method's fit (e.g. Rcapture's).
     pub warnings: Vec<String>,
+    /// Bayesian methods: the posterior of N.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<PosteriorReport>,
     /// The full estimate behind the report (not serialised), e.g. for plotting.
     #[serde(skip)]
     pub detail: Option<Box<Estimate>>,
@@ -211,6 +214,7 @@ impl EstimateReport {
             method,
             label,
             warnings: Vec::new(),
+            posterior: None,
             detail: None,
         }
     }
@@ -268,6 +272,16 @@ impl EstimateReport {
                 r.bic = finite(f.bic);
                 r.iterations = Some(f.iterations);
                 r.warnings = f.warnings.clone();
+                r
+            }
+            Detail::Lcmcr(post) => {
+                let mut r = Self::empty(
+                    ModelHeader::without_model(table, &p.label, no_existence()),
+                    p.method,
+                    p.label.clone(),
+                );
+                r.warnings = post.warnings.clone();
+                r.posterior = Some(PosteriorReport::Lcmcr(Box::new(LcmcrReport::from(&**post))));
                 r
             }
             _ => Self::empty(
@@ -331,6 +345,130 @@ impl EstimateReport {
     }
 }
 
+/// The existence object of a method without a log-linear model.
+fn no_existence() -> ExistenceReport {
+    ExistenceReport {
+        code: 0,
+        finite: true,
+        identifiable: true,
+        rank: 0,
+        parameters: 0,
+    }
+}
+
+/// The `posterior` object of a Bayesian method.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PosteriorReport {
+    /// LCMCR.
+    Lcmcr(Box<LcmcrReport>),
+}
+
+/// Diagnostics and pooled summary of one traced quantity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TracedReport {
+    /// Pooled mean.
+    pub mean: f64,
+    /// Pooled median.
+    pub median: f64,
+    /// Pooled standard deviation.
+    pub sd: f64,
+    /// Pooled 2.5% quantile.
+    pub q025: f64,
+    /// Pooled 97.5% quantile.
+    pub q975: f64,
+    /// Rank-normalised split R-hat.
+    pub rhat: Option<f64>,
+    /// Bulk ESS.
+    pub ess_bulk: Option<f64>,
+    /// Tail ESS.
+    pub ess_tail: Option<f64>,
+}
+
+impl From<&crate::estimators::lcmcr::ParamSummary> for TracedReport {
+    fn from(p: &crate::estimators::lcmcr::ParamSummary) -> Self {
+        Self {
+            mean: p.pooled.mean,
+            median: p.pooled.median,
+            sd: p.pooled.sd,
+            q025: p.pooled.q025,
+            q975: p.pooled.q975,
+            rhat: p.diagnostics.rhat,
+            ess_bulk: p.diagnostics.ess_bulk,
+            ess_tail: p.diagnostics.ess_tail,
+        }
+    }
+}
+
+/// The `posterior` object of LCMCR: `{chains, draws_per_chain, mean, median, sd,
+/// quantiles: {level → value}, rhat, ess_bulk, ess_tail, per_chain, alpha, occupied_classes,
+/// converged, warnings, sweeps_per_chain, classes, label_swaps}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LcmcrReport {
+    /// Chains.
+    pub chains: usize,
+    /// Retained draws per chain.
+    pub draws_per_chain: usize,
+    /// Posterior mean of N.
+    pub mean: f64,
+    /// Posterior median of N (the estimate).
+    pub median: f64,
+    /// Posterior standard deviation of N.
+    pub sd: f64,
+    /// Pooled quantiles (R's type 7) by level.
+    pub quantiles: Map<String, Value>,
+    /// R-hat of N.
+    pub rhat: Option<f64>,
+    /// Bulk ESS of N.
+    pub ess_bulk: Option<f64>,
+    /// Tail ESS of N.
+    pub ess_tail: Option<f64>,
+    /// Per chain: mean, median, sd, q025, q975 of N.
+    pub per_chain: Vec<crate::estimators::lcmcr::ChainSummary>,
+    /// The Dirichlet-process concentration α.
+    pub alpha: TracedReport,
+    /// The number of occupied classes k*.
+    pub occupied_classes: TracedReport,
+    /// R-hat ≤ 1.01 and bulk ESS ≥ 400 for N.
+    pub converged: bool,
+    /// What failed, with the values.
+    pub warnings: Vec<String>,
+    /// Sweeps per chain (warm-up and burn-in included).
+    pub sweeps_per_chain: u64,
+    /// The truncation K.
+    pub classes: usize,
+    /// Whether label-swap moves were added to LCMCR's Gibbs sweep.
+    pub label_swaps: bool,
+}
+
+impl From<&crate::estimators::lcmcr::LcmcrPosterior> for LcmcrReport {
+    fn from(p: &crate::estimators::lcmcr::LcmcrPosterior) -> Self {
+        let mut q = Map::new();
+        for x in &p.quantiles {
+            q.insert(level_key(x.prob), num(x.value));
+        }
+        Self {
+            chains: p.chains,
+            draws_per_chain: p.draws_per_chain,
+            mean: p.mean,
+            median: p.median,
+            sd: p.sd,
+            quantiles: q,
+            rhat: p.diagnostics.rhat,
+            ess_bulk: p.diagnostics.ess_bulk,
+            ess_tail: p.diagnostics.ess_tail,
+            per_chain: p.per_chain.clone(),
+            alpha: (&p.alpha).into(),
+            occupied_classes: (&p.k_star).into(),
+            converged: p.converged,
+            warnings: p.warnings.clone(),
+            sweeps_per_chain: p.sweeps_per_chain,
+            classes: p.options.classes,
+            label_swaps: p.options.label_swaps,
+        }
+    }
+}
+
 /// The JSON of `darkfigure check`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckReport {
@@ -363,7 +501,7 @@ impl CheckReport {
 pub fn run_estimate(
     table: &CaptureTable,
     opts: &EstimateOptions,
-    progress: Option<&(dyn Fn(usize) + Sync)>,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> std::result::Result<(EstimateReport, Option<Error>), Error> {
     opts.validate()?;
     let est = opts.method.build(table)?;

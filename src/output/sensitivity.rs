@@ -9,6 +9,7 @@
 //! offers them, else Wald); and the leave-one-list-out rows: the stepwise estimate with each
 //! list omitted in turn, the robustness check every MSE study reports. Two lists:
 //! Lincoln–Petersen, Chapman, the log-linear independence model and Rcapture's M0, Mt and Mb.
+//! Also the Bayesian latent-class model (LCMCR; posterior median and credible interval).
 //! A method without an estimate keeps its row, with the reason. Every row has a stable `id`.
 
 use crate::data::table::{term_label, CaptureTable};
@@ -95,6 +96,8 @@ pub struct ReportOptions {
     pub leave_one_out: bool,
     /// Rows of Rcapture's closed-population models (default on).
     pub rcapture: bool,
+    /// The LCMCR row (default: LCMCR's standard run on 4 chains, seed 1234); `None` for none.
+    pub lcmcr: Option<crate::estimators::lcmcr::LcmcrOptions>,
 }
 
 impl Default for ReportOptions {
@@ -109,6 +112,7 @@ impl Default for ReportOptions {
             ntop: None,
             leave_one_out: true,
             rcapture: true,
+            lcmcr: Some(crate::estimators::lcmcr::LcmcrOptions::default()),
         }
     }
 }
@@ -353,6 +357,21 @@ pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity>
                 &opts,
             ));
         }
+    }
+    if let Some(o) = &opts.lcmcr {
+        let est = crate::estimators::lcmcr::Lcmcr(o.clone());
+        let mut r = row(
+            table,
+            "lcmcr",
+            &est.label(table),
+            &est,
+            &with(IntervalMethod::Credible),
+        );
+        r.notes.splice(
+            0..0,
+            ["posterior median, equal-tailed credible interval".to_string()],
+        );
+        rows.push(r);
     }
     if opts.leave_one_out && t >= 3 {
         let sel = opts.select(Rule::Stepwise);

@@ -200,8 +200,9 @@ pub fn estimate(table: &CaptureTable, opts: &EstimateOptions) -> Result<Estimate
     run(table, &*est, opts, None)
 }
 
-/// [`estimate`] with the method `est` in place of `opts.method`, and a progress callback
-/// for the bootstrap (replicates finished, from worker threads).
+/// [`estimate`] with the method `est` in place of `opts.method`, and a progress callback:
+/// the method's own work ([`Estimator::work`], e.g. MCMC sweeps), then the bootstrap's
+/// replicates finished (from worker threads).
 ///
 /// # Errors
 /// As [`estimate`].
@@ -209,7 +210,7 @@ pub fn estimate_with(
     table: &CaptureTable,
     est: &dyn Estimator,
     opts: &EstimateOptions,
-    progress: Option<&(dyn Fn(usize) + Sync)>,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Estimate> {
     opts.validate()?;
     run(table, est, opts, progress)
@@ -220,9 +221,9 @@ fn run(
     table: &CaptureTable,
     est: &dyn Estimator,
     opts: &EstimateOptions,
-    progress: Option<&(dyn Fn(usize) + Sync)>,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Estimate> {
-    let point = est.estimate(table)?;
+    let point = est.estimate_with_progress(table, progress)?;
     let method = opts.interval_method(est);
     let (mut interval, profile) = if method.is_bootstrap() {
         (

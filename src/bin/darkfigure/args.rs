@@ -21,6 +21,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// The estimate command has many options; the enum is built once per run.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Command {
     /// Estimate the population size (a log-linear model by default, or --method).
@@ -121,8 +123,11 @@ pub struct EstimateArgs {
     pub level: f64,
     #[command(flatten)]
     pub boot: BootArgs,
+    #[command(flatten)]
+    pub mcmc: McmcArgs,
     /// Write an SVG of the bootstrap distribution with the point estimate and the interval
-    /// (needs --bootstrap or --replay).
+    /// (needs --bootstrap or --replay), or for --method lcmcr the trace of N per chain and
+    /// its posterior.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
     /// Title of the plot (default: the data set's name).
@@ -165,6 +170,62 @@ pub struct BootArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Options of `--method lcmcr` (an error with any other method).
+#[derive(Args)]
+pub struct McmcArgs {
+    /// LCMCR: truncation K of the latent classes.
+    #[arg(long, value_name = "K")]
+    pub classes: Option<usize>,
+    /// LCMCR: number of chains (run in parallel; results identical for any --threads).
+    #[arg(long, value_name = "C")]
+    pub chains: Option<usize>,
+    /// LCMCR: burn-in sweeps after LCMCR's 500-sweep warm-up.
+    #[arg(long, value_name = "B")]
+    pub burnin: Option<u64>,
+    /// LCMCR: retained draws per chain.
+    #[arg(long, value_name = "S")]
+    pub samples: Option<u64>,
+    /// LCMCR: sweeps per retained draw.
+    #[arg(long, value_name = "T")]
+    pub thinning: Option<u64>,
+    /// LCMCR: Gamma(shape A, rate B) prior of the concentration α.
+    #[arg(long, value_name = "A,B")]
+    pub alpha_prior: Option<String>,
+    /// LCMCR: keep sampling in blocks of 1,000 draws per chain until R-hat ≤ 1.01 and bulk
+    /// ESS ≥ 400 (or --max-sweeps).
+    #[arg(long)]
+    pub until_converged: bool,
+    /// LCMCR with --until-converged: the most sweeps per chain.
+    #[arg(long, value_name = "M", requires = "until_converged")]
+    pub max_sweeps: Option<u64>,
+    /// LCMCR: LCMCR's plain Gibbs sampler, without the label-swap moves.
+    #[arg(long)]
+    pub no_label_swaps: bool,
+    /// LCMCR: write every retained draw (chain, draw, N, alpha, occupied classes) to this CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    pub draws_out: Option<String>,
+}
+
+impl McmcArgs {
+    /// The first LCMCR option given, for the error with another method.
+    pub fn given(&self) -> Option<&'static str> {
+        [
+            ("classes", self.classes.is_some()),
+            ("chains", self.chains.is_some()),
+            ("burnin", self.burnin.is_some()),
+            ("samples", self.samples.is_some()),
+            ("thinning", self.thinning.is_some()),
+            ("alpha_prior", self.alpha_prior.is_some()),
+            ("until_converged", self.until_converged),
+            ("no_label_swaps", self.no_label_swaps),
+            ("draws_out", self.draws_out.is_some()),
+        ]
+        .into_iter()
+        .find(|(_, set)| *set)
+        .map(|(n, _)| n)
+    }
 }
 
 #[derive(Args)]

@@ -113,6 +113,35 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
             wln!(o, "  note: {f}");
         }
     }
+    if let Some(darkfigure::output::report::PosteriorReport::Lcmcr(p)) = &r.posterior {
+        let f = |x: Option<f64>| x.map_or("-".into(), |v| format!("{v:.3}"));
+        wln!(
+            o,
+            "Posterior ({} chains x {} draws, K = {}{}): median {}, mean {}, sd {}",
+            p.chains,
+            p.draws_per_chain,
+            p.classes,
+            if p.label_swaps { ", label swaps" } else { "" },
+            big(p.median),
+            big(p.mean),
+            big(p.sd)
+        );
+        wln!(
+            o,
+            "Convergence: R-hat {}, bulk ESS {}, tail ESS {} -> {}",
+            f(p.rhat),
+            f(p.ess_bulk),
+            f(p.ess_tail),
+            if p.converged {
+                "converged (R-hat <= 1.01, bulk ESS >= 400)"
+            } else {
+                "NOT converged"
+            }
+        );
+        for w in &p.warnings {
+            wln!(o, "  note: {w}");
+        }
+    }
     if let Some(b) = &r.bootstrap {
         let scheme = match b.seed {
             Some(seed) => format!("{}, seed {seed}", b.kind),

@@ -13,8 +13,9 @@ use args::{Cli, Command, EstimateArgs, ModelsArgs, ReportArgs};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use darkfigure::data::replay;
+use darkfigure::estimators::lcmcr::{LcmcrOptions, LcmcrPosterior};
 use darkfigure::estimators::loglinear::{LoglinearOptions, ModelSpec};
-use darkfigure::estimators::Method;
+use darkfigure::estimators::{Detail, Method};
 use darkfigure::output::plot;
 use darkfigure::output::report::{run_estimate, CheckReport, ModelsReport, Provenance, Stamped};
 use darkfigure::output::{report, ReportOptions};
@@ -63,6 +64,16 @@ fn flag(name: &str) -> Option<&'static str> {
         "by" => "--by",
         "threads" => "--threads",
         "plot" => "--plot",
+        "classes" => "--classes",
+        "chains" => "--chains",
+        "burnin" => "--burnin",
+        "samples" => "--samples",
+        "thinning" => "--thinning",
+        "alpha_prior" => "--alpha-prior",
+        "until_converged" => "--until-converged",
+        "max_sweeps" => "--max-sweeps",
+        "no_label_swaps" => "--no-label-swaps",
+        "draws_out" => "--draws-out",
         _ => return None,
     })
 }
@@ -167,6 +178,24 @@ fn replicates_csv(b: &Bootstrap) -> String {
     out
 }
 
+/// `chain,draw,N,alpha,occupied_classes` rows of an LCMCR run.
+fn draws_csv(p: &LcmcrPosterior) -> String {
+    let mut out = String::from("chain,draw,N,alpha,occupied_classes\n");
+    for (c, ((n, al), k)) in p
+        .draws
+        .n
+        .iter()
+        .zip(&p.draws.alpha)
+        .zip(&p.draws.k_star)
+        .enumerate()
+    {
+        for (i, ((n, al), k)) in n.iter().zip(al).zip(k).enumerate() {
+            out.push_str(&format!("{},{},{n},{al},{k}\n", c + 1, i + 1));
+        }
+    }
+    out
+}
+
 fn set_threads(n: Option<usize>) -> Result<()> {
     if let Some(n) = n {
         if n == 0 {
@@ -209,10 +238,81 @@ fn emit_with(f: impl FnOnce(&mut String)) {
     emit(&s);
 }
 
+/// LCMCR's options from the command line.
+fn lcmcr_options(a: &EstimateArgs, level: Level) -> Result<LcmcrOptions> {
+    let m = &a.mcmc;
+    let d = LcmcrOptions::default();
+    let (a_alpha, b_alpha) = match &m.alpha_prior {
+        None => (d.a_alpha, d.b_alpha),
+        Some(s) => {
+            let bad = || Error::InvalidOption {
+                name: "alpha_prior",
+                value: s.clone(),
+                problem: "expected two positive numbers A,B (shape and rate), e.g. 0.25,0.25"
+                    .into(),
+            };
+            let (x, y) = s.split_once(',').ok_or_else(bad)?;
+            (
+                x.trim().parse().map_err(|_| bad())?,
+                y.trim().parse().map_err(|_| bad())?,
+            )
+        }
+    };
+    let (lo, hi) = level.tails();
+    Ok(LcmcrOptions {
+        classes: m.classes.unwrap_or(d.classes),
+        a_alpha,
+        b_alpha,
+        burnin: m.burnin.unwrap_or(d.burnin),
+        samples: m.samples.unwrap_or(d.samples),
+        thinning: m.thinning.unwrap_or(d.thinning),
+        chains: m.chains.unwrap_or(d.chains),
+        seed: a.boot.seed,
+        levels: vec![lo, hi],
+        label_swaps: !m.no_label_swaps,
+        until_converged: m
+            .until_converged
+            .then(|| m.max_sweeps.unwrap_or(LCMCR_MAX_SWEEPS)),
+        ..d
+    })
+}
+
+/// `--until-converged` without `--max-sweeps`: at most this many sweeps per chain.
+const LCMCR_MAX_SWEEPS: u64 = 2_000_000;
+
 /// The method of `estimate`: `--method`, with the log-linear options where it is
 /// `loglinear` (they are an error with another method, or where they have no effect).
 fn method(a: &EstimateArgs, table: &CaptureTable) -> Result<Method> {
     let chosen: Method = a.method.parse()?;
+    if let Some(name) = a
+        .mcmc
+        .given()
+        .filter(|_| !matches!(chosen, Method::Lcmcr(_)))
+    {
+        return Err(Error::InvalidOption {
+            name: "method",
+            value: a.method.clone(),
+            problem: format!(
+                "`{name}` is an option of the lcmcr method; it has no meaning with the {} method",
+                chosen.id()
+            ),
+        });
+    }
+    if let Method::Lcmcr(_) = chosen {
+        if let Some((name, _)) = [("model", a.model.is_some()), ("select", a.select.is_some())]
+            .into_iter()
+            .find(|(_, set)| *set)
+        {
+            return Err(Error::InvalidOption {
+                name: "method",
+                value: a.method.clone(),
+                problem: format!(
+                    "`{name}` chooses a log-linear model; it has no meaning with the lcmcr method"
+                ),
+            });
+        }
+        return Ok(Method::Lcmcr(lcmcr_options(a, Level::new(a.level)?)?));
+    }
     let loglinear_only = [
         ("model", a.model.is_some()),
         ("select", a.select.is_some()),
@@ -296,11 +396,12 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
     } = load(&a.input)?;
     set_threads(a.boot.threads)?;
     let resampled = a.boot.bootstrap.is_some() || a.boot.replay.is_some();
-    if explicit(m, "seed") && !resampled {
+    if explicit(m, "seed") && !resampled && a.method != "lcmcr" {
         return Err(no_effect(
             "seed",
             a.boot.seed.to_string(),
-            "it seeds the bootstrap; nothing is random without `bootstrap` B".into(),
+            "it seeds the bootstrap (or the lcmcr chains); nothing is random without `bootstrap` B"
+                .into(),
         ));
     }
     if explicit(m, "bootstrap_kind") && a.boot.bootstrap.is_none() {
@@ -317,7 +418,7 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
         .map(|p| replay::read_replicates(p, table.names()))
         .transpose()?;
     let replicates = a.boot.bootstrap.or(replay.as_ref().map(Vec::len));
-    if a.plot.is_some() && replicates.is_none() {
+    if a.plot.is_some() && replicates.is_none() && a.method != "lcmcr" {
         return Err(Error::InvalidOption {
             name: "plot",
             value: a.plot.clone().unwrap_or_default(),
@@ -336,10 +437,14 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
             .map(|b| BootstrapOptions::new(b, a.boot.seed).kind(a.boot.bootstrap_kind)),
         replay,
     };
-    let bar = progress_bar(replicates, a.boot.quiet, "bootstrap");
-    let tick = |n: usize| {
+    let est = opts.method.build(&table)?;
+    let bar = match est.work(&table) {
+        Some(sweeps) => progress_bar(Some(sweeps as usize), a.boot.quiet, "sweeps"),
+        None => progress_bar(replicates, a.boot.quiet, "bootstrap"),
+    };
+    let tick = |n: u64| {
         if let Some(b) = &bar {
-            b.set_position(n as u64);
+            b.set_position(n);
         }
     };
     let (mut report, failure) = run_estimate(&table, &opts, Some(&tick))?;
@@ -362,6 +467,20 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
                 path,
                 plot::bootstrap_svg(b, Some(&est.interval), &title)?.as_bytes(),
             )?;
+        } else if let Detail::Lcmcr(p) = &est.point.detail {
+            let title = a
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("{name}: LCMCR posterior of N"));
+            write_file(
+                path,
+                plot::posterior_svg(&p.draws.n, &est.interval, &title)?.as_bytes(),
+            )?;
+        }
+    }
+    if let (Some(path), Some(est)) = (&a.mcmc.draws_out, &report.detail) {
+        if let Detail::Lcmcr(p) = &est.point.detail {
+            write_file(path, draws_csv(p).as_bytes())?;
         }
     }
     if a.json {
@@ -434,13 +553,6 @@ fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
         name: _,
     } = load(&a.input)?;
     set_threads(a.threads)?;
-    if explicit(m, "seed") && a.bootstrap.is_none() {
-        return Err(no_effect(
-            "seed",
-            a.seed.to_string(),
-            "it seeds the bootstrap rows; nothing is random without `bootstrap` B".into(),
-        ));
-    }
     let t = table.lists();
     let exhaustive = a
         .select
@@ -469,8 +581,13 @@ fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
         ntop: a.ntop,
         leave_one_out: !a.no_leave_one_out,
         rcapture: true,
+        lcmcr: Some(LcmcrOptions {
+            seed: a.seed,
+            ..LcmcrOptions::default()
+        }),
     };
     let mut r = report(&table, &opts)?;
+    let _ = m;
     r.warnings = warnings;
     if a.json {
         print_json(&r, &table, settings::report(&opts, &table));

@@ -38,6 +38,7 @@ struct Estimate<'a> {
     interval: Option<IntervalMethod>,
     level: f64,
     bootstrap: Option<Resampling>,
+    lcmcr: Option<&'a darkfigure::estimators::lcmcr::LcmcrOptions>,
     lists: &'a [String],
 }
 
@@ -91,6 +92,10 @@ pub fn estimate(
         interval: report.interval.as_ref().map(|i| i.method),
         level: opts.level.get(),
         bootstrap,
+        lcmcr: match &opts.method {
+            Method::Lcmcr(o) => Some(o),
+            _ => None,
+        },
         lists: table.names(),
     })
 }

@@ -335,7 +335,7 @@ pub fn bootstrap(
     est: &dyn Estimator,
     opts: &BootstrapOptions,
     replay: Option<&[Vec<u64>]>,
-    progress: Option<&(dyn Fn(usize) + Sync)>,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Bootstrap> {
     let point = est.estimate(table)?;
     let reps = est.replicates(table, &point)?;
@@ -357,7 +357,7 @@ pub fn bootstrap_from(
     reps: &dyn Replicates,
     opts: &BootstrapOptions,
     replay: Option<&[Vec<u64>]>,
-    progress: Option<&(dyn Fn(usize) + Sync)>,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Bootstrap> {
     match replay {
         Some(r) => {
@@ -397,7 +397,7 @@ pub fn bootstrap_from(
         .collect();
     let n = table.observed();
     let b_total = replay.map_or(opts.replicates, <[Vec<u64>]>::len);
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicU64::new(0);
     // Fixed chunks of replicates, each with a fresh worker (module docs).
     let results: Vec<Result<(ReplicateEstimate, usize)>> = chunks(b_total, CHUNK)
         .flat_map_iter(|range| {
