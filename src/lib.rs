@@ -33,6 +33,7 @@
 
 mod among;
 pub mod bootstrap;
+pub mod covariates;
 pub mod datasets;
 pub mod error;
 pub mod estimate;
