@@ -40,6 +40,82 @@ pub enum Factor {
         /// Level index.
         level: usize,
     },
+    /// Orthogonal polynomial of degree `degree` (1-based) in the level codes of `covariate`
+    /// (see [`Poly`]).
+    Poly {
+        /// Covariate index.
+        covariate: usize,
+        /// Degree, 1..d.
+        degree: usize,
+    },
+}
+
+/// R's `poly(codes, d)` for one covariate: the level codes `1..K` enter as `d` orthogonal
+/// polynomial columns (`Y1`, `Y2`, …) instead of `K − 1` indicators, as `mse::model_search`
+/// does with `degree_year`.
+///
+/// # Formula
+/// Over all rows of the table (observable and unobserved cells), column `j` is the residual
+/// of `(t − t̄)^j` after regressing on the lower powers (constant included), scaled to unit
+/// length. The values depend only on the level, so they are stored per level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Poly {
+    /// Covariate index.
+    pub covariate: usize,
+    /// `values[j − 1][ℓ]`: degree `j` at level `ℓ`.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl Poly {
+    /// The basis of degree `degree` for covariate `covariate` of `table`.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidOption`] if `degree` is 0 or not below the number of levels.
+    pub fn new(table: &CovariateTable, covariate: usize, degree: usize) -> crate::Result<Self> {
+        let k = table.covariates()[covariate].levels.len();
+        if degree == 0 || degree >= k {
+            return Err(crate::Error::InvalidOption {
+                name: "degree_year",
+                value: degree.to_string(),
+                problem: format!(
+                    "must be at least 1 and below the number of levels ({k}) of '{}'",
+                    table.covariates()[covariate].name
+                ),
+            });
+        }
+        // Rows per level: observable cells and one unobserved cell per combination.
+        let mut weight = vec![0.0f64; k];
+        for &c in table.combinations() {
+            weight[table.level_of(c, covariate)] += 1.0;
+        }
+        for c in 0..table.n_combinations() {
+            weight[table.level_of(c, covariate)] += 1.0;
+        }
+        let total: f64 = weight.iter().sum();
+        let mean = (0..k).map(|l| weight[l] * (l + 1) as f64).sum::<f64>() / total;
+        let dotw = |a: &[f64], b: &[f64]| -> f64 { (0..k).map(|l| weight[l] * a[l] * b[l]).sum() };
+        let mut basis: Vec<Vec<f64>> = vec![vec![1.0; k]];
+        for j in 1..=degree {
+            let mut v: Vec<f64> = (0..k)
+                .map(|l| ((l + 1) as f64 - mean).powi(j as i32))
+                .collect();
+            for b in &basis {
+                let c = dotw(&v, b) / dotw(b, b);
+                for l in 0..k {
+                    v[l] -= c * b[l];
+                }
+            }
+            basis.push(v);
+        }
+        let values = basis[1..]
+            .iter()
+            .map(|v| {
+                let norm = dotw(v, v).sqrt();
+                v.iter().map(|x| x / norm).collect()
+            })
+            .collect();
+        Ok(Self { covariate, values })
+    }
 }
 
 /// One column of the design.
@@ -54,13 +130,32 @@ pub struct Column {
 }
 
 impl Column {
-    /// Value of the column in cell `(h, levels)`: 1 if every factor holds, else 0.
-    pub fn value(&self, h: u32, levels: &[usize]) -> f64 {
-        let on = self.factors.iter().all(|f| match *f {
-            Factor::List(i) => h >> i & 1 == 1,
-            Factor::Level { covariate, level } => levels[covariate] == level,
-        });
-        f64::from(u8::from(on))
+    /// Value of the column in cell `(h, levels)`: the product of its factors (indicators are
+    /// 0/1; polynomial factors take their values from `poly`).
+    ///
+    /// # Panics
+    /// If the column has a polynomial factor and `poly` is `None`.
+    pub fn value(&self, h: u32, levels: &[usize], poly: Option<&Poly>) -> f64 {
+        let mut v = 1.0;
+        for f in &self.factors {
+            match *f {
+                Factor::List(i) => {
+                    if h >> i & 1 == 0 {
+                        return 0.0;
+                    }
+                }
+                Factor::Level { covariate, level } => {
+                    if levels[covariate] != level {
+                        return 0.0;
+                    }
+                }
+                Factor::Poly { covariate, degree } => {
+                    v *= poly.expect("polynomial coding given").values[degree - 1]
+                        [levels[covariate]];
+                }
+            }
+        }
+        v
     }
 
     /// Whether the column involves a list (and so is 0 in every unobserved cell).
@@ -82,10 +177,13 @@ pub struct Design {
     pub u: Vec<f64>,
     /// Number of unobserved cells.
     pub n_unobserved: usize,
+    /// Polynomial coding of one covariate, if any.
+    pub poly: Option<Poly>,
 }
 
-/// Build the columns of `terms` for `table` (names and factors, no values).
-pub fn columns(table: &CovariateTable, terms: &Terms) -> Vec<Column> {
+/// Build the columns of `terms` for `table` (names and factors, no values); the covariate of
+/// `poly`, if any, enters as polynomial columns.
+pub fn columns(table: &CovariateTable, terms: &Terms, poly: Option<&Poly>) -> Vec<Column> {
     let mut cols = vec![Column {
         name: "(Intercept)".into(),
         term: None,
@@ -101,6 +199,23 @@ pub fn columns(table: &CovariateTable, terms: &Terms) -> Vec<Column> {
             match v {
                 Variable::List(i) => {
                     parts.push(vec![(Factor::List(i), table.list_names()[i].clone())])
+                }
+                Variable::Covariate(j) if poly.is_some_and(|p| p.covariate == j) => {
+                    let name = &table.covariates()[j].name;
+                    let d = poly.map_or(0, |p| p.values.len());
+                    parts.push(
+                        (1..=d)
+                            .map(|degree| {
+                                (
+                                    Factor::Poly {
+                                        covariate: j,
+                                        degree,
+                                    },
+                                    format!("{name}{degree}"),
+                                )
+                            })
+                            .collect(),
+                    );
                 }
                 Variable::Covariate(j) => {
                     let cov = &table.covariates()[j];
@@ -148,7 +263,12 @@ pub fn columns(table: &CovariateTable, terms: &Terms) -> Vec<Column> {
 impl Design {
     /// The design of `terms` on `table`'s observable and unobserved cells.
     pub fn new(table: &CovariateTable, terms: &Terms) -> Self {
-        let columns = columns(table, terms);
+        Self::with_poly(table, terms, None)
+    }
+
+    /// [`Design::new`] with one covariate coded by orthogonal polynomials.
+    pub fn with_poly(table: &CovariateTable, terms: &Terms, poly: Option<Poly>) -> Self {
+        let columns = columns(table, terms, poly.as_ref());
         let n = table.n_cells();
         let nu = table.n_combinations();
         let p = columns.len();
@@ -162,10 +282,10 @@ impl Design {
                 .zip(table.combinations())
                 .enumerate()
             {
-                x[j * n + i] = col.value(h, &levels[c]);
+                x[j * n + i] = col.value(h, &levels[c], poly.as_ref());
             }
             for (c, lv) in levels.iter().enumerate() {
-                u[j * nu + c] = col.value(0, lv);
+                u[j * nu + c] = col.value(0, lv, poly.as_ref());
             }
         }
         Self {
@@ -174,6 +294,7 @@ impl Design {
             x,
             u,
             n_unobserved: nu,
+            poly,
         }
     }
 
@@ -236,7 +357,10 @@ mod tests {
     fn names(f: &str) -> Vec<String> {
         let t = table();
         let terms = Formula::parse(f).unwrap().terms(&t).unwrap();
-        columns(&t, &terms).into_iter().map(|c| c.name).collect()
+        columns(&t, &terms, None)
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
     }
 
     #[test]

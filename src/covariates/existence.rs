@@ -46,7 +46,8 @@ pub const CERTIFICATE_ITERATIONS: usize = 12;
 pub const ESTIMABLE_TOL: f64 = 1e-6;
 
 /// Columns among `cols` (design column-major `x`, `n` rows) fixed at `−∞`: not the intercept
-/// (column 0), non-zero somewhere, zero margin.
+/// (column 0), non-negative, non-zero somewhere, and zero wherever the count is not (a
+/// column with negative entries, such as a polynomial one, defines no face).
 pub(crate) fn zero_margin_columns(x: &[f64], n: usize, y: &[f64], cols: &[usize]) -> Vec<usize> {
     cols.iter()
         .copied()

@@ -36,15 +36,20 @@ mod estimate;
 pub mod existence;
 mod fit;
 pub mod formula;
+mod kernels;
+mod lattice;
+mod lattice_fit;
 mod parse;
 mod qr;
 mod read;
+pub mod search;
 pub mod table;
 #[cfg(test)]
 mod tests;
 
-pub use design::{Column, Design, Factor};
+pub use design::{Column, Design, Factor, Poly};
 pub use formula::{Formula, Terms};
+pub use search::{model_search, Search, SearchOptions};
 pub use table::{Covariate, CovariateTable, MissingValues, StructuralZero, TableSpec, Variable};
 
 use crate::error::{Error, Result};

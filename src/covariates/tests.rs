@@ -353,3 +353,64 @@ fn w8_existence_is_certified_and_w7_rejected() {
     .unwrap_err();
     assert!(matches!(w7, Error::MleDoesNotExist { .. }), "{w7}");
 }
+
+#[test]
+fn lattice_fitter_agrees_with_the_dense_fitter() {
+    let t = westeros(&TableSpec::new(COVS));
+    let w6 = "R1 + R2 + R3 + R4 + R1:R2 + R1:R3 + R1:R4 + R2:R3 + R2:R4 + (R1 + R2 + R3):(X1 + X2 + X3 + X4) + R4:(X1 + X2 + X3) + (R1 + R2 + R3 + R4):Y + (X1 + X2 + X3 + X4 + Y)^2";
+    for f in ["R1 + R2 + R3 + R4", W3, w6] {
+        let dense = fit_str(&t, f);
+        let (dev, nhat, iterations) = search::lattice_fit(&t, f, 1e-10);
+        assert!(
+            rel(dev, dense.deviance) < 1e-10,
+            "{f}: {dev} {}",
+            dense.deviance
+        );
+        assert!(rel(nhat, dense.total.total) < 1e-10, "{f}");
+        assert_eq!(iterations, dense.iterations, "{f}");
+    }
+}
+
+#[test]
+fn polynomial_year_of_full_degree_spans_the_factor() {
+    let t = westeros(&TableSpec::new(COVS));
+    let y = t.covariates().iter().position(|c| c.name == "Y").unwrap();
+    // Orthonormal over the 1,536 table rows (observable and unobserved cells).
+    let p = Poly::new(&t, y, 2).unwrap();
+    let rows = [384.0; 4];
+    for a in 0..2 {
+        for b in 0..2 {
+            let s: f64 = (0..4)
+                .map(|l| rows[l] * p.values[a][l] * p.values[b][l])
+                .sum();
+            assert!((s - f64::from(u8::from(a == b))).abs() < 1e-12);
+        }
+        assert!((0..4).map(|l| p.values[a][l]).sum::<f64>().abs() < 1e-12);
+    }
+    assert!(Poly::new(&t, y, 4).is_err());
+    // Degree K − 1 spans the same space as the K − 1 indicators: same fit.
+    for f in [W3, W8] {
+        let terms = Formula::parse(f).unwrap().terms(&t).unwrap();
+        let d = Design::with_poly(&t, &terms, Some(Poly::new(&t, y, 3).unwrap()));
+        assert!(d.columns.iter().any(|c| c.name == "Y3"));
+        let poly = estimate::fit_design(&t, &terms, &d, &FitOptions::reference()).unwrap();
+        let factor = fit_str(&t, f);
+        assert!(rel(poly.deviance, factor.deviance) < 1e-9, "{f}");
+        assert!(rel(poly.total.total, factor.total.total) < 1e-9, "{f}");
+    }
+}
+
+#[test]
+fn model_search_does_not_depend_on_the_number_of_threads() {
+    let t = westeros(&TableSpec::new(COVS));
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| model_search(&t, &SearchOptions::default()).unwrap())
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one.selected, 22);
+}
