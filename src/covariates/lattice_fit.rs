@@ -5,6 +5,35 @@ use super::fit::MU_FLOOR;
 use super::kernels::{cholesky, dot, exp_floor, solve};
 use super::lattice::{Lattice, LatticeFit, Shared, Work};
 
+/// When the lattice IRLS stops.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Rule {
+    /// R's rule `|D − D_old| / (|D| + 0.1) < ε`.
+    R(f64),
+    /// R's rule at `eps`, or: the last two deviance changes `c₁ > c₂` extrapolate (as a
+    /// geometric series, exact for linear convergence and conservative for quadratic) to a
+    /// remaining decrease `c₂² / (c₁ − c₂)` below `remaining`.
+    Loose {
+        /// Relative tolerance.
+        eps: f64,
+        /// Absolute bound on the extrapolated remaining decrease of the deviance.
+        remaining: f64,
+    },
+}
+
+impl Rule {
+    fn done(self, dev: f64, devold: f64, prev: Option<f64>) -> bool {
+        let c = (dev - devold).abs();
+        match self {
+            Rule::R(eps) => c / (dev.abs() + 0.1) < eps,
+            Rule::Loose { eps, remaining } => {
+                c / (dev.abs() + 0.1) < eps
+                    || prev.is_some_and(|p| c < p && c * c / (p - c) < remaining)
+            }
+        }
+    }
+}
+
 impl Lattice {
     /// Fit the columns `cols` (independent, intercept included) from `start` (their
     /// coefficients) or R's start; `None` if the information is singular.
@@ -12,7 +41,7 @@ impl Lattice {
         &self,
         cols: &[usize],
         start: Option<&[f64]>,
-        eps: f64,
+        rule: Rule,
         max_iterations: usize,
         ws: &mut Work,
     ) -> Option<LatticeFit> {
@@ -40,7 +69,8 @@ impl Lattice {
             devold,
             start.is_none(),
             0,
-            eps,
+            rule,
+            None,
             max_iterations,
             ws,
         )
@@ -56,7 +86,8 @@ impl Lattice {
         mut devold: f64,
         mut first: bool,
         done: usize,
-        eps: f64,
+        rule: Rule,
+        mut prev: Option<f64>,
         max_iterations: usize,
         ws: &mut Work,
     ) -> Option<LatticeFit> {
@@ -121,10 +152,11 @@ impl Lattice {
                 return None;
             }
             first = false;
-            if (dev - devold).abs() / (dev.abs() + 0.1) < eps {
+            if rule.done(dev, devold, prev) {
                 converged = true;
                 break;
             }
+            prev = Some((dev - devold).abs());
             devold = dev;
         }
         let _ = n;
@@ -201,7 +233,7 @@ impl Lattice {
         &self,
         sh: &Shared,
         new: &[usize],
-        eps: f64,
+        rule: Rule,
         max_iterations: usize,
         ws: &mut Work,
     ) -> Option<LatticeFit> {
@@ -282,19 +314,29 @@ impl Lattice {
         if !dev.is_finite() {
             return None;
         }
-        if (dev - sh.deviance).abs() / (dev.abs() + 0.1) < eps || max_iterations == 1 {
-            let conv = (dev - sh.deviance).abs() / (dev.abs() + 0.1) < eps;
+        let conv = rule.done(dev, sh.deviance, None);
+        if conv || max_iterations == 1 {
             return Some(self.finish(beta, dev, 1, conv, ws));
         }
-        self.iterate(&cols, beta, dev, false, 1, eps, max_iterations, ws)
+        self.iterate(
+            &cols,
+            beta,
+            dev,
+            false,
+            1,
+            rule,
+            Some((dev - sh.deviance).abs()),
+            max_iterations,
+            ws,
+        )
     }
 
-    /// Continue a fit of `cols` from its coefficients with tolerance `eps`.
+    /// Continue a fit of `cols` from its coefficients until `rule` holds.
     pub fn refine(
         &self,
         cols: &[usize],
         fit: &LatticeFit,
-        eps: f64,
+        rule: Rule,
         max_iterations: usize,
         ws: &mut Work,
     ) -> Option<LatticeFit> {
@@ -308,7 +350,8 @@ impl Lattice {
             fit.deviance,
             false,
             fit.iterations,
-            eps,
+            rule,
+            None,
             max_iterations,
             ws,
         )

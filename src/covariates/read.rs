@@ -26,7 +26,6 @@ fn read_file(path: &Path) -> Result<(Vec<u8>, String)> {
 fn split(bytes: &[u8], source: &str) -> Result<Vec<Row>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut rows = Vec::new();
-    let mut rec = csv::StringRecord::new();
     let mut rest = bytes;
     let mut line = 0u64;
     while !rest.is_empty() {
@@ -45,22 +44,17 @@ fn split(bytes: &[u8], source: &str) -> Result<Vec<Row>> {
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(text);
-        if let Err(e) = rdr.read_record(&mut rec) {
-            return Err(Error::input(
-                Location::at(source, line, None),
-                format!("not valid UTF-8 CSV: {e}"),
-                "save the file as comma-separated UTF-8 text",
-            ));
-        }
-        rows.push(Row {
-            line,
-            fields: rec.iter().map(String::from).collect(),
-        });
+        let fields = std::str::from_utf8(text)
+            .map_err(|e| e.to_string())
+            .and_then(split_line)
+            .map_err(|e| {
+                Error::input(
+                    Location::at(source, line, None),
+                    format!("not valid UTF-8 CSV: {e}"),
+                    "save the file as comma-separated UTF-8 text",
+                )
+            })?;
+        rows.push(Row { line, fields });
     }
     if rows.len() < 2 {
         return Err(Error::input(
@@ -70,6 +64,52 @@ fn split(bytes: &[u8], source: &str) -> Result<Vec<Row>> {
         ));
     }
     Ok(rows)
+}
+
+/// Split one CSV line into trimmed fields; a field may be quoted (`"a, b"`, `""` for a quote).
+fn split_line(text: &str) -> std::result::Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| *c == ' ' || *c == '\t') {
+            chars.next();
+        }
+        let mut field = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => field.push(c),
+                    None => return Err("unterminated quoted field".into()),
+                }
+            }
+            while chars.peek().is_some_and(|c| *c != ',') {
+                let c = chars.next().unwrap_or(' ');
+                if !c.is_whitespace() {
+                    return Err(format!("text after a closing quote: '{c}'"));
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                field.push(c);
+                chars.next();
+            }
+            let t = field.trim_end().len();
+            field.truncate(t);
+        }
+        fields.push(field);
+        if chars.next().is_none() {
+            return Ok(fields);
+        }
+    }
 }
 
 fn column(header: &Row, name: &str, what: &str, source: &str) -> Result<usize> {
@@ -411,5 +451,21 @@ impl CovariateTable {
             records: true,
             spec,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_line;
+
+    #[test]
+    fn csv_fields() {
+        assert_eq!(split_line("a, b ,c").unwrap(), ["a", "b", "c"]);
+        assert_eq!(
+            split_line("\"x, y\",\"q\"\"\",").unwrap(),
+            ["x, y", "q\"", ""]
+        );
+        assert!(split_line("\"open").is_err());
+        assert!(split_line("\"a\"b,c").is_err());
     }
 }

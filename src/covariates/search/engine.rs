@@ -3,6 +3,7 @@
 use super::super::design::Design;
 use super::super::formula::Terms;
 use super::super::lattice::{AliasFactor, Lattice, LatticeFit, Work};
+use super::super::lattice_fit::Rule;
 use super::{Phase, SearchOptions};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -27,13 +28,17 @@ pub(super) struct Fitted {
     pub(super) fit: LatticeFit,
 }
 
-/// Candidates are first fitted to this IRLS tolerance; those whose score is then within
-/// [`REFINE_MARGIN`] of the best (or of `<none>`) are continued to the full tolerance and
-/// decide. At this tolerance the remaining deviance error is ~1e-9 for a quadratically
-/// converging fit and below ~1e-3 for a fit drifting to the boundary (linear convergence,
-/// ratio ~e⁻¹), far inside the margin.
-const LOOSE_TOLERANCE: f64 = 1e-6;
-/// See [`LOOSE_TOLERANCE`].
+/// Candidates are first fitted by this rule; those whose score is then within
+/// [`REFINE_MARGIN`] of the best (or of `<none>`) are continued to R's tolerance and decide.
+/// A last relative change below 1e-5 is an absolute change below ~0.01 at these deviances
+/// (~1,000): the error left is then ~1e-7 for a quadratically converging fit and below ~0.01
+/// for one drifting to the boundary (linear convergence, ratio ~e⁻¹); the extrapolated bound
+/// is 1e-3. Both are well inside the margin.
+const LOOSE: Rule = Rule::Loose {
+    eps: 1e-5,
+    remaining: 1e-3,
+};
+/// See [`LOOSE`].
 const REFINE_MARGIN: f64 = 0.05;
 
 impl Fitted {
@@ -67,14 +72,14 @@ impl Engine<'_> {
         warm: Option<&Fitted>,
         ws: &mut Work,
     ) -> Result<Fitted> {
-        self.fit_at(model, warm, self.opts.tolerance, ws)
+        self.fit_at(model, warm, Rule::R(self.opts.tolerance), ws)
     }
 
     fn fit_at(
         &self,
         model: Vec<usize>,
         warm: Option<&Fitted>,
-        eps: f64,
+        rule: Rule,
         ws: &mut Work,
     ) -> Result<Fitted> {
         let (alias, q) = self.columns(&model);
@@ -90,11 +95,11 @@ impl Engine<'_> {
                 .collect()
         });
         let maxit = self.opts.max_iterations;
-        let fit = match self.lat.fit(&cols, start.as_deref(), eps, maxit, ws) {
+        let fit = match self.lat.fit(&cols, start.as_deref(), rule, maxit, ws) {
             Some(f) => f,
             None => match start
                 .is_some()
-                .then(|| self.lat.fit(&cols, None, eps, maxit, ws))
+                .then(|| self.lat.fit(&cols, None, rule, maxit, ws))
                 .flatten()
             {
                 Some(f) => f,
@@ -138,7 +143,7 @@ impl Engine<'_> {
                             return None;
                         }
                         let q = cur.q + self.groups[t].len();
-                        match self.lat.fit_extended(sh, &new, LOOSE_TOLERANCE, maxit, ws) {
+                        match self.lat.fit_extended(sh, &new, LOOSE, maxit, ws) {
                             Some(fit) => Fitted {
                                 model,
                                 cols: alias.kept.clone(),
@@ -146,10 +151,10 @@ impl Engine<'_> {
                                 q,
                                 fit,
                             },
-                            None => self.fit_at(model, Some(cur), LOOSE_TOLERANCE, ws).ok()?,
+                            None => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
                         }
                     }
-                    _ => self.fit_at(model, Some(cur), LOOSE_TOLERANCE, ws).ok()?,
+                    _ => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
                 };
                 let dr = f.rank() as f64 - cur.rank() as f64;
                 (dr != 0.0).then(|| {
@@ -173,7 +178,7 @@ impl Engine<'_> {
                 let dr = f.rank() as f64 - cur.rank() as f64;
                 let fit = self
                     .lat
-                    .refine(&f.cols, &f.fit, self.opts.tolerance, maxit, ws)
+                    .refine(&f.cols, &f.fit, Rule::R(self.opts.tolerance), maxit, ws)
                     .unwrap_or(f.fit);
                 Some(c_cur + (fit.deviance - cur.fit.deviance) + k * dr)
             })
