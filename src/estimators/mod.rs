@@ -11,6 +11,7 @@
 //! Imports the stages below it: [`crate::selection`], [`crate::loglinear`], [`crate::data`],
 //! [`crate::numeric`].
 
+pub mod covariates;
 pub mod interval;
 pub mod lcmcr;
 pub mod loglinear;

@@ -1,0 +1,68 @@
+//! Benchmarks of the covariate engine on the bundled westeros data (4 lists, covariates X1–X4
+//! and year Y: 1,440 observable cells).
+//!
+//! Run with `cargo bench --bench covariates` (add `-- --quick` for a fast pass).
+//!
+//! Groups:
+//! * `model_search`: `mse::model_search(westeros, lists = 1:4, year = "Y")` reproduced by
+//!   [`darkfigure::estimators::covariates::model_search`] (34 accepted models, ~960 candidate fits). R
+//!   4.2.2 with mse 1.0 took 25.6 CPU-seconds (`timing_model_search` in
+//!   `tests/reference/covariates/mse_westeros_search.json`). `threads/1` runs it in a
+//!   one-thread rayon pool, `threads/2` in a two-thread pool.
+//! * `fit`: one fixed model by [`darkfigure::estimators::covariates::fit`] at the reference settings
+//!   (ε = 1e-10): `w3` (18 columns), `w6` (72 columns), `w8` (54 columns, extended MLE and
+//!   existence certificate).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use darkfigure::estimators::covariates::{
+    self, CovariateTable, FitOptions, Formula, SearchOptions, TableSpec,
+};
+
+fn westeros() -> CovariateTable {
+    let path = format!("{}/data/westeros_cells.csv", env!("CARGO_MANIFEST_DIR"));
+    CovariateTable::read_frequency(path, &TableSpec::new(["X1", "X2", "X3", "X4", "Y"])).unwrap()
+}
+
+fn bench_search(c: &mut Criterion) {
+    let t = westeros();
+    let mut g = c.benchmark_group("model_search");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    for threads in [1usize, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
+            b.iter(|| {
+                pool.install(|| {
+                    covariates::model_search(black_box(&t), &SearchOptions::default()).unwrap()
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+fn bench_fit(c: &mut Criterion) {
+    let t = westeros();
+    let models = [
+        ("w3", "R1 + R2 + R3 + R4 + R1:R2 + R1:R3 + R1:R4 + R2:R3 + R2:R4 + X1 + X2 + X3 + X4 + Y"),
+        ("w6", "R1 + R2 + R3 + R4 + R1:R2 + R1:R3 + R1:R4 + R2:R3 + R2:R4 + (R1 + R2 + R3):(X1 + X2 + X3 + X4) + R4:(X1 + X2 + X3) + (R1 + R2 + R3 + R4):Y + (X1 + X2 + X3 + X4 + Y)^2"),
+        ("w8", "R1 + R2 + R3 + R4 + X1 + X2 + X3 + X4 + Y + X1:X4 + R3:X2 + X1:Y + R1:Y + X2:X4 + X1:X2 + R1:X2 + X4:Y + X2:X3 + X3:X4 + X3:Y + R2:R4 + X1:X3 + R4:X4 + R4:X3 + R2:Y + R2:X2 + R1:X4 + R1:X1 + X2:Y + R1:R4"),
+    ];
+    let mut g = c.benchmark_group("fit");
+    g.sample_size(10);
+    for (id, f) in models {
+        let f = Formula::parse(f).unwrap();
+        g.bench_with_input(BenchmarkId::new("westeros", id), &f, |b, f| {
+            b.iter(|| covariates::fit(black_box(&t), f, &FitOptions::reference()).unwrap())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_search, bench_fit);
+criterion_main!(benches);

@@ -1,0 +1,374 @@
+//! IRLS on the lattice ([`Lattice`]): R's iteration, the first step shared by the candidates
+//! that add columns to one model, and continuation from a loose fit.
+
+use super::fit::MU_FLOOR;
+use super::kernels::{cholesky, dot, exp_floor, solve};
+use super::lattice::{Lattice, LatticeFit, Shared, Work};
+
+/// When the lattice IRLS stops.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Rule {
+    /// R's rule `|D − D_old| / (|D| + 0.1) < ε`.
+    R(f64),
+    /// R's rule at `eps`, or: the last two deviance changes `c₁ > c₂` extrapolate (as a
+    /// geometric series, exact for linear convergence and conservative for quadratic) to a
+    /// remaining decrease `c₂² / (c₁ − c₂)` below `remaining`.
+    Loose {
+        /// Relative tolerance.
+        eps: f64,
+        /// Absolute bound on the extrapolated remaining decrease of the deviance.
+        remaining: f64,
+    },
+}
+
+impl Rule {
+    fn done(self, dev: f64, devold: f64, prev: Option<f64>) -> bool {
+        let c = (dev - devold).abs();
+        match self {
+            Rule::R(eps) => c / (dev.abs() + 0.1) < eps,
+            Rule::Loose { eps, remaining } => {
+                c / (dev.abs() + 0.1) < eps
+                    || prev.is_some_and(|p| c < p && c * c / (p - c) < remaining)
+            }
+        }
+    }
+}
+
+impl Lattice {
+    /// Fit the columns `cols` (independent, intercept included) from `start` (their
+    /// coefficients) or R's start; `None` if the information is singular.
+    pub fn fit(
+        &self,
+        cols: &[usize],
+        start: Option<&[f64]>,
+        rule: Rule,
+        max_iterations: usize,
+        ws: &mut Work,
+    ) -> Option<LatticeFit> {
+        let p = cols.len();
+        let n = self.obs.len();
+        ws.mu.resize(n, 0.0);
+        ws.eta.resize(n, 0.0);
+        let beta = match start {
+            None => {
+                for i in 0..n {
+                    ws.mu[i] = self.y[i] + 0.1;
+                    ws.eta[i] = ws.mu[i].ln();
+                }
+                vec![0.0; p]
+            }
+            Some(b) => {
+                self.update_mu(cols, b, ws);
+                b.to_vec()
+            }
+        };
+        let devold = self.deviance(ws);
+        self.iterate(
+            cols,
+            beta,
+            devold,
+            start.is_none(),
+            0,
+            rule,
+            None,
+            max_iterations,
+            ws,
+        )
+    }
+
+    /// The IRLS loop from the state in `ws` (μ, η of `beta`; R's start if `first`), after
+    /// `done` iterations.
+    #[allow(clippy::too_many_arguments)]
+    fn iterate(
+        &self,
+        cols: &[usize],
+        mut beta: Vec<f64>,
+        mut devold: f64,
+        mut first: bool,
+        done: usize,
+        rule: Rule,
+        mut prev: Option<f64>,
+        max_iterations: usize,
+        ws: &mut Work,
+    ) -> Option<LatticeFit> {
+        let p = cols.len();
+        let n = self.obs.len();
+        let mut old = vec![0.0; p];
+        let mut converged = false;
+        let mut iterations = done;
+        let mut dev = devold;
+        for iter in done + 1..=max_iterations {
+            iterations = iter;
+            // Moments of μ (and, on the first step, of μη + y − μ).
+            let mut wm = std::mem::take(&mut ws.wm);
+            let mut rm = std::mem::take(&mut ws.rm);
+            self.moments(|i| ws.mu[i], &mut wm, &mut ws.b);
+            if first {
+                let (mu, eta) = (&ws.mu, &ws.eta);
+                self.moments(|i| mu[i] * eta[i] + self.y[i] - mu[i], &mut rm, &mut ws.b);
+            }
+            ws.gram.clear();
+            ws.gram.resize(p * p, 0.0);
+            ws.rhs.clear();
+            for (i, &a) in cols.iter().enumerate() {
+                let pa = &self.pair_state[a * self.p_all..(a + 1) * self.p_all];
+                for (j, &b) in cols.iter().enumerate().take(i + 1) {
+                    let s = pa[b];
+                    ws.gram[i * p + j] = if s == usize::MAX { 0.0 } else { wm[s] };
+                }
+                let s = self.col_state[a];
+                ws.rhs.push(if first {
+                    rm[s]
+                } else {
+                    self.y_moments[s] - wm[s]
+                });
+            }
+            ws.wm = wm;
+            ws.rm = rm;
+            if !cholesky(&mut ws.gram, p) {
+                return None;
+            }
+            solve(&ws.gram, p, &mut ws.rhs);
+            old.copy_from_slice(&beta);
+            for i in 0..p {
+                beta[i] = if first {
+                    ws.rhs[i]
+                } else {
+                    beta[i] + ws.rhs[i]
+                };
+            }
+            self.update_mu(cols, &beta, ws);
+            dev = self.deviance(ws);
+            let mut halvings = 0;
+            while !dev.is_finite() && !first && halvings < max_iterations {
+                for (b, &o) in beta.iter_mut().zip(&old) {
+                    *b = 0.5 * (*b + o);
+                }
+                self.update_mu(cols, &beta, ws);
+                dev = self.deviance(ws);
+                halvings += 1;
+            }
+            if !dev.is_finite() {
+                return None;
+            }
+            first = false;
+            if rule.done(dev, devold, prev) {
+                converged = true;
+                break;
+            }
+            prev = Some((dev - devold).abs());
+            devold = dev;
+        }
+        let _ = n;
+        Some(self.finish(beta, dev, iterations, converged, ws))
+    }
+
+    fn finish(
+        &self,
+        beta: Vec<f64>,
+        dev: f64,
+        iterations: usize,
+        converged: bool,
+        ws: &Work,
+    ) -> LatticeFit {
+        let log_eps = MU_FLOOR.ln();
+        let loglik: f64 = (0..self.obs.len())
+            .map(|i| self.y[i] * ws.eta[i].max(log_eps) - ws.mu[i])
+            .sum::<f64>()
+            - self.lgamma_sum;
+        // `ws.a` holds η on every lattice cell for the final β (from `update_mu`).
+        let nhat: f64 = ws.mu.iter().sum::<f64>()
+            + self
+                .unobs
+                .iter()
+                .map(|&i| ws.a[i].exp().max(MU_FLOOR))
+                .sum::<f64>();
+        LatticeFit {
+            beta,
+            deviance: dev,
+            log_likelihood: loglik,
+            iterations,
+            converged,
+            nhat,
+        }
+    }
+
+    /// What every candidate that adds columns to the model `cols` at `beta` shares: the
+    /// moments of its μ and the Cholesky factor of its information. The first IRLS step of
+    /// such a candidate, started at `beta` with the new coefficients at 0, has the same μ.
+    pub fn shared(&self, cols: &[usize], beta: &[f64], ws: &mut Work) -> Option<Shared> {
+        let n = self.obs.len();
+        ws.mu.resize(n, 0.0);
+        ws.eta.resize(n, 0.0);
+        self.update_mu(cols, beta, ws);
+        let deviance = self.deviance(ws);
+        let mut wm = Vec::new();
+        self.moments(|i| ws.mu[i], &mut wm, &mut ws.b);
+        let p = cols.len();
+        let mut l = vec![0.0; p * p];
+        let mut score = Vec::with_capacity(p);
+        for (i, &a) in cols.iter().enumerate() {
+            for (j, &b) in cols.iter().enumerate().take(i + 1) {
+                let s = self.pair_state[a * self.p_all + b];
+                l[i * p + j] = if s == usize::MAX { 0.0 } else { wm[s] };
+            }
+            score.push(self.y_moments[self.col_state[a]] - wm[self.col_state[a]]);
+        }
+        if !cholesky(&mut l, p) {
+            return None;
+        }
+        Some(Shared {
+            cols: cols.to_vec(),
+            beta: beta.to_vec(),
+            l,
+            wm,
+            score,
+            deviance,
+        })
+    }
+
+    /// Fit `shared`'s model plus the columns `new` (kept, independent), the first step done by
+    /// extending the shared factor (block Cholesky), the rest by [`Lattice::fit`]'s loop.
+    pub fn fit_extended(
+        &self,
+        sh: &Shared,
+        new: &[usize],
+        rule: Rule,
+        max_iterations: usize,
+        ws: &mut Work,
+    ) -> Option<LatticeFit> {
+        let (p0, m) = (sh.cols.len(), new.len());
+        let g = |a: usize, b: usize| {
+            let s = self.pair_state[a * self.p_all + b];
+            if s == usize::MAX {
+                0.0
+            } else {
+                sh.wm[s]
+            }
+        };
+        // W = L0⁻¹ B (column j for new column j), S = C − WᵀW.
+        let mut w = vec![0.0; m * p0];
+        for (j, &c) in new.iter().enumerate() {
+            let wj = &mut w[j * p0..(j + 1) * p0];
+            for (i, &a) in sh.cols.iter().enumerate() {
+                wj[i] = g(a, c);
+            }
+            for i in 0..p0 {
+                let s = dot(&sh.l[i * p0..i * p0 + i], &wj[..i]);
+                wj[i] = (wj[i] - s) / sh.l[i * p0 + i];
+            }
+        }
+        let mut schur = vec![0.0; m * m];
+        for j in 0..m {
+            for k in 0..=j {
+                let v = g(new[j], new[k]) - dot(&w[j * p0..(j + 1) * p0], &w[k * p0..(k + 1) * p0]);
+                schur[j * m + k] = v;
+                schur[k * m + j] = v;
+            }
+        }
+        if !cholesky(&mut schur, m) {
+            return None;
+        }
+        // Forward: z0 = L0⁻¹ s0, z1 = LS⁻¹ (s1 − Wᵀ z0); back: Δ1 = LS⁻ᵀ z1, Δ0 = L0⁻ᵀ (z0 − W Δ1).
+        let mut z0 = sh.score.clone();
+        for i in 0..p0 {
+            let s = dot(&sh.l[i * p0..i * p0 + i], &z0[..i]);
+            z0[i] = (z0[i] - s) / sh.l[i * p0 + i];
+        }
+        let mut d1: Vec<f64> = new
+            .iter()
+            .enumerate()
+            .map(|(j, &c)| {
+                self.y_moments[self.col_state[c]]
+                    - sh.wm[self.col_state[c]]
+                    - dot(&w[j * p0..(j + 1) * p0], &z0)
+            })
+            .collect();
+        solve(&schur, m, &mut d1);
+        let mut d0 = z0;
+        for (j, &dj) in d1.iter().enumerate() {
+            for (x, &wv) in d0.iter_mut().zip(&w[j * p0..(j + 1) * p0]) {
+                *x -= wv * dj;
+            }
+        }
+        for i in (0..p0).rev() {
+            d0[i] /= sh.l[i * p0 + i];
+            let di = d0[i];
+            for (x, &lik) in d0[..i].iter_mut().zip(&sh.l[i * p0..i * p0 + i]) {
+                *x -= lik * di;
+            }
+        }
+        let cols: Vec<usize> = sh.cols.iter().chain(new).copied().collect();
+        let beta: Vec<f64> = sh
+            .beta
+            .iter()
+            .zip(&d0)
+            .map(|(b, d)| b + d)
+            .chain(d1)
+            .collect();
+        let n = self.obs.len();
+        ws.mu.resize(n, 0.0);
+        ws.eta.resize(n, 0.0);
+        self.update_mu(&cols, &beta, ws);
+        let dev = self.deviance(ws);
+        if !dev.is_finite() {
+            return None;
+        }
+        let conv = rule.done(dev, sh.deviance, None);
+        if conv || max_iterations == 1 {
+            return Some(self.finish(beta, dev, 1, conv, ws));
+        }
+        self.iterate(
+            &cols,
+            beta,
+            dev,
+            false,
+            1,
+            rule,
+            Some((dev - sh.deviance).abs()),
+            max_iterations,
+            ws,
+        )
+    }
+
+    /// Continue a fit of `cols` from its coefficients until `rule` holds.
+    pub fn refine(
+        &self,
+        cols: &[usize],
+        fit: &LatticeFit,
+        rule: Rule,
+        max_iterations: usize,
+        ws: &mut Work,
+    ) -> Option<LatticeFit> {
+        let n = self.obs.len();
+        ws.mu.resize(n, 0.0);
+        ws.eta.resize(n, 0.0);
+        self.update_mu(cols, &fit.beta, ws);
+        self.iterate(
+            cols,
+            fit.beta.clone(),
+            fit.deviance,
+            false,
+            fit.iterations,
+            rule,
+            None,
+            max_iterations,
+            ws,
+        )
+    }
+
+    fn update_mu(&self, cols: &[usize], beta: &[f64], ws: &mut Work) {
+        self.predict(cols, beta, ws);
+        for (e, &i) in ws.eta.iter_mut().zip(&self.obs) {
+            *e = ws.a[i];
+        }
+        exp_floor(&ws.eta, &mut ws.mu);
+    }
+
+    fn deviance(&self, ws: &Work) -> f64 {
+        let log_eps = MU_FLOOR.ln();
+        2.0 * (0..self.obs.len())
+            .map(|i| self.ylny[i] - self.y[i] * ws.eta[i].max(log_eps) - self.y[i] + ws.mu[i])
+            .sum::<f64>()
+    }
+}

@@ -1,0 +1,321 @@
+//! The `step()` engine of [`super::model_search`]: candidate scopes, scoring, acceptance.
+
+use super::super::design::Design;
+use super::super::formula::Terms;
+use super::super::lattice::{AliasFactor, Lattice, LatticeFit, Work};
+use super::super::lattice_fit::Rule;
+use super::{Phase, SearchOptions};
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+
+pub(super) struct Engine<'a> {
+    pub(super) lat: Lattice,
+    pub(super) dense: Design,
+    pub(super) y: Vec<f64>,
+    pub(super) groups: Vec<Vec<usize>>,
+    pub(super) terms: &'a Terms,
+    pub(super) opts: &'a SearchOptions,
+    pub(super) n_cells: usize,
+    pub(super) log_n: f64,
+}
+
+#[derive(Clone)]
+pub(super) struct Fitted {
+    pub(super) model: Vec<usize>,
+    pub(super) cols: Vec<usize>,
+    pub(super) alias: AliasFactor,
+    pub(super) q: usize,
+    pub(super) fit: LatticeFit,
+}
+
+/// Candidates are first fitted by this rule; those whose score is then within
+/// [`REFINE_MARGIN`] of the best (or of `<none>`) are continued to R's tolerance and decide.
+/// A last relative change below 1e-5 is an absolute change below ~0.01 at these deviances
+/// (~1,000): the error left is then ~1e-7 for a quadratically converging fit and below ~0.01
+/// for one drifting to the boundary (linear convergence, ratio ~e⁻¹); the extrapolated bound
+/// is 1e-3. Both are well inside the margin.
+const LOOSE: Rule = Rule::Loose {
+    eps: 1e-5,
+    remaining: 1e-3,
+};
+/// See [`LOOSE`].
+const REFINE_MARGIN: f64 = 0.05;
+
+impl Fitted {
+    pub(super) fn rank(&self) -> usize {
+        self.cols.len()
+    }
+    pub(super) fn criterion(&self, k: f64) -> f64 {
+        -2.0 * self.fit.log_likelihood + k * self.rank() as f64
+    }
+}
+
+impl Engine<'_> {
+    fn columns(&self, model: &[usize]) -> (AliasFactor, usize) {
+        let mut cols = vec![0];
+        for &t in model {
+            cols.extend(&self.groups[t]);
+        }
+        let q = cols.len();
+        let mut f = AliasFactor::default();
+        self.lat.alias_extend(&mut f, &cols);
+        (f, q)
+    }
+
+    /// Fit `model`, from `warm`'s coefficients if given. If the lattice fitter's Cholesky
+    /// fails (information numerically singular: a warm start far from the new optimum, or a
+    /// fit drifting to the boundary), it is retried from R's start, and then by the dense QR
+    /// IRLS ([`super::super::fit::irls`], R's algorithm), which handles such fits as R does.
+    pub(super) fn fit(
+        &self,
+        model: Vec<usize>,
+        warm: Option<&Fitted>,
+        ws: &mut Work,
+    ) -> Result<Fitted> {
+        self.fit_at(model, warm, Rule::R(self.opts.tolerance), ws)
+    }
+
+    fn fit_at(
+        &self,
+        model: Vec<usize>,
+        warm: Option<&Fitted>,
+        rule: Rule,
+        ws: &mut Work,
+    ) -> Result<Fitted> {
+        let (alias, q) = self.columns(&model);
+        let cols = alias.kept.clone();
+        let start: Option<Vec<f64>> = warm.map(|w| {
+            cols.iter()
+                .map(|c| {
+                    w.cols
+                        .iter()
+                        .position(|x| x == c)
+                        .map_or(0.0, |i| w.fit.beta[i])
+                })
+                .collect()
+        });
+        let maxit = self.opts.max_iterations;
+        let fit = match self.lat.fit(&cols, start.as_deref(), rule, maxit, ws) {
+            Some(f) => f,
+            None => match start
+                .is_some()
+                .then(|| self.lat.fit(&cols, None, rule, maxit, ws))
+                .flatten()
+            {
+                Some(f) => f,
+                None => self.dense_fit(&model, &cols)?,
+            },
+        };
+        Ok(Fitted {
+            model,
+            cols,
+            alias,
+            q,
+            fit,
+        })
+    }
+
+    /// Score every candidate (`(term, add)`) against `cur` with penalty `k`: loose fits
+    /// first, the close ones refined. `None` for a candidate that changes no rank or whose
+    /// fit fails.
+    fn score(
+        &self,
+        cur: &Fitted,
+        cands: &[(usize, bool)],
+        k: f64,
+        with: &(dyn Fn(usize, bool) -> Vec<usize> + Sync),
+    ) -> Vec<Option<f64>> {
+        let c_cur = cur.criterion(k);
+        let maxit = self.opts.max_iterations;
+        let shared = self
+            .lat
+            .shared(&cur.cols, &cur.fit.beta, &mut Work::default());
+        let loose: Vec<Option<(Fitted, f64)>> = cands
+            .par_iter()
+            .map_init(Work::default, |ws, &(t, add)| {
+                let model = with(t, add);
+                let f = match (&shared, add) {
+                    (Some(sh), true) => {
+                        let mut alias = cur.alias.clone();
+                        self.lat.alias_extend(&mut alias, &self.groups[t]);
+                        let new: Vec<usize> = alias.kept[cur.cols.len()..].to_vec();
+                        if new.is_empty() {
+                            return None;
+                        }
+                        let q = cur.q + self.groups[t].len();
+                        match self.lat.fit_extended(sh, &new, LOOSE, maxit, ws) {
+                            Some(fit) => Fitted {
+                                model,
+                                cols: alias.kept.clone(),
+                                alias,
+                                q,
+                                fit,
+                            },
+                            None => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
+                        }
+                    }
+                    _ => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
+                };
+                let dr = f.rank() as f64 - cur.rank() as f64;
+                (dr != 0.0).then(|| {
+                    let s = c_cur + (f.fit.deviance - cur.fit.deviance) + k * dr;
+                    (f, s)
+                })
+            })
+            .collect();
+        let best = loose
+            .iter()
+            .flatten()
+            .map(|(_, s)| *s)
+            .fold(c_cur, f64::min);
+        loose
+            .into_par_iter()
+            .map_init(Work::default, |ws, c| {
+                let (f, s) = c?;
+                if s > best + REFINE_MARGIN {
+                    return Some(s);
+                }
+                let dr = f.rank() as f64 - cur.rank() as f64;
+                let fit = self
+                    .lat
+                    .refine(&f.cols, &f.fit, Rule::R(self.opts.tolerance), maxit, ws)
+                    .unwrap_or(f.fit);
+                Some(c_cur + (fit.deviance - cur.fit.deviance) + k * dr)
+            })
+            .collect()
+    }
+
+    fn dense_fit(&self, model: &[usize], cols: &[usize]) -> Result<LatticeFit> {
+        let d = &self.dense;
+        let rows: Vec<usize> = (0..d.n_rows).collect();
+        let x = d.sub(&rows, cols);
+        let y: Vec<f64> = self.y.clone();
+        let f = super::super::fit::irls(
+            &x,
+            d.n_rows,
+            cols.len(),
+            &y,
+            None,
+            super::super::fit::Stop::Deviance(self.opts.tolerance),
+            self.opts.max_iterations,
+        )
+        .map_err(|_| Error::NotConverged {
+            model: self.formula(model),
+            iterations: 0,
+            last_change: f64::NAN,
+        })?;
+        let nhat = f.mu.iter().sum::<f64>()
+            + (0..d.n_unobserved)
+                .map(|u| {
+                    let eta: f64 = cols
+                        .iter()
+                        .zip(&f.beta)
+                        .map(|(&c, b)| d.ucol(c)[u] * b)
+                        .sum();
+                    eta.exp().max(super::super::fit::MU_FLOOR)
+                })
+                .sum::<f64>();
+        Ok(LatticeFit {
+            log_likelihood: super::super::fit::log_likelihood(&y, &f.mu),
+            beta: f.beta,
+            deviance: f.deviance,
+            iterations: f.iterations,
+            converged: f.converged,
+            nhat,
+        })
+    }
+
+    pub(super) fn formula(&self, model: &[usize]) -> String {
+        let labels: Vec<String> = model
+            .iter()
+            .map(|&t| self.terms.label(self.terms.sets[t]))
+            .collect();
+        format!("Freq ~ {}", labels.join(" + "))
+    }
+
+    /// One `step()` run from `cur` with penalty `k` above `lower`; appends accepted models.
+    pub(super) fn run(
+        &self,
+        mut cur: Fitted,
+        lower: &[usize],
+        k: f64,
+        phase: Phase,
+        path: &mut Vec<(Fitted, String, Phase)>,
+        fits: &mut usize,
+    ) -> Result<Fitted> {
+        let sets = &self.terms.sets;
+        for _ in 0..self.opts.steps {
+            let c_cur = cur.criterion(k);
+            let drops: Vec<usize> = cur
+                .model
+                .iter()
+                .copied()
+                .filter(|t| !lower.contains(t))
+                .filter(|&t| {
+                    !cur.model
+                        .iter()
+                        .any(|&u| u != t && sets[u] & sets[t] == sets[t])
+                })
+                .collect();
+            let adds: Vec<usize> = (0..sets.len())
+                .filter(|t| !cur.model.contains(t))
+                .filter(|&t| {
+                    (0..sets.len())
+                        .all(|u| u == t || sets[u] & sets[t] != sets[u] || cur.model.contains(&u))
+                })
+                .collect();
+            let with = |t: usize, add: bool| -> Vec<usize> {
+                if add {
+                    let mut m = cur.model.clone();
+                    m.push(t);
+                    m.sort_by_key(|&u| sets[u].count_ones());
+                    m
+                } else {
+                    cur.model.iter().copied().filter(|&u| u != t).collect()
+                }
+            };
+            // A drop that changes no rank is made at once (the last such).
+            let zero_df_drop = drops
+                .iter()
+                .rev()
+                .find(|&&t| self.columns(&with(t, false)).0.kept.len() == cur.rank());
+            let change = if let Some(&t) = zero_df_drop {
+                (t, false)
+            } else {
+                let cands: Vec<(usize, bool)> = drops
+                    .iter()
+                    .map(|&t| (t, false))
+                    .chain(adds.iter().map(|&t| (t, true)))
+                    .collect();
+                *fits += cands.len();
+                let scored = self.score(&cur, &cands, k, &with);
+                let mut best: Option<(f64, usize)> = None;
+                for (i, s) in scored.iter().enumerate() {
+                    if let Some(s) = *s {
+                        if s < best.map_or(c_cur, |b| b.0) {
+                            best = Some((s, i));
+                        }
+                    }
+                }
+                match best {
+                    None => break,
+                    Some((_, i)) => cands[i],
+                }
+            };
+            let (t, add) = change;
+            let mut ws = Work::default();
+            let new = self.fit(with(t, add), None, &mut ws)?;
+            if new.criterion(k) >= c_cur + 1e-7 {
+                break;
+            }
+            let label = self.terms.label(sets[t]);
+            path.push((
+                new.clone(),
+                format!("{} {label}", if add { "+" } else { "-" }),
+                phase,
+            ));
+            cur = new;
+        }
+        Ok(cur)
+    }
+}

@@ -1,0 +1,350 @@
+//! `mse::model_search` (mse 1.0): three runs of R's `step()` from the main-effects model
+//! within all two-way terms, and its printed table.
+//!
+//! # Algorithm (method note §3)
+//! * Min model `Freq ~ .` (every variable's main effect), max model `Freq ~ .^2`. With
+//!   `degree_year = d` the year enters as `d` orthogonal polynomial columns ([`Poly`]).
+//! * Run 1: penalty `k = log n` (BIC), lower = min model. Run 2: `k = 2` (AIC), lower = the
+//!   result of run 1. Run 3: `k = 1`, lower = the result of run 2. Each starts where the
+//!   previous ended; upper is always the max model.
+//! * One iteration: drop candidates are the model's terms not in `lower` and not contained in
+//!   another model term; add candidates the terms of `upper` not in the model all of whose
+//!   sub-terms are. A drop that removes no rank is made at once (the last such). Otherwise
+//!   every candidate is scored `C + (D_cand − D) + k (rank_cand − rank)`, candidates that
+//!   change no rank are removed, and the rows `<none>`, drops (model order), adds (upper
+//!   order) are stably sorted: ties go to the earlier row, `<none>` first. If `<none>` is
+//!   best the run ends; otherwise the chosen model is refitted from R's start and accepted
+//!   only if its criterion is below `C + 1e-7`.
+//! * The criterion is `−2ℓ + k·rank` (R's `extractAIC`).
+//! * Table: one row per accepted model, with `Df` (change of residual df), `Deviance`
+//!   (`|ΔD|`), residual df and deviance, AIC, AICc (`q` counts all coefficients, aliased
+//!   included), BIC and `Nhat` (the sum of fitted means over observable and unobserved
+//!   cells), all rounded to 0.1; AIC, AICc and BIC are then shown minus their (rounded)
+//!   minima. The selected model is the first with the smallest shown BIC.
+//!
+//! # How it is fast
+//! Candidates are fitted by the lattice fitter ([`super::lattice`]) started from the current
+//! model's coefficients (new columns at 0). For an addition the first IRLS step has the
+//! current μ, so its information is the current one bordered by the new columns (block
+//! Cholesky on a factor shared by all additions), and the unweighted aliasing factor is
+//! extended rather than recomputed. Candidates are first fitted loosely (relative change
+//! `1e-5`, or an extrapolated remaining deviance decrease below `1e-3`); those within 0.05 of
+//! the best score (or of `<none>`) are continued to R's tolerance and decide — so candidate
+//! scores differ from R's only by R's own stopping error, far below the gaps between
+//! candidates, and the path is R's. Accepted models are refitted from R's start at R's
+//! tolerance, so every reported number is R's iteration (the dense QR IRLS takes over when
+//! the lattice Cholesky fails). Candidates run in parallel (rayon); the result does not
+//! depend on the number of threads.
+
+mod engine;
+
+use super::design::{Design, Poly};
+use super::formula::Formula;
+use super::lattice::{Lattice, Work};
+use super::table::CovariateTable;
+use crate::error::{Error, Result};
+use engine::{Engine, Fitted};
+use serde::Serialize;
+
+/// Options of [`model_search`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOptions {
+    /// `degree_year`: code this covariate by orthogonal polynomials of this degree.
+    pub degree_year: Option<(String, usize)>,
+    /// IRLS tolerance (R's `glm` default `1e-8`).
+    pub tolerance: f64,
+    /// IRLS iteration limit (R's default 25).
+    pub max_iterations: usize,
+    /// Maximum number of steps per run (R's `step` default 1000).
+    pub steps: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        Self {
+            degree_year: None,
+            tolerance: 1e-8,
+            max_iterations: 25,
+            steps: 1000,
+        }
+    }
+}
+
+impl SearchOptions {
+    /// Check the options.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for a tolerance not in `(0, 1)` or zero iterations.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.tolerance > 0.0 && self.tolerance < 1.0) {
+            return Err(Error::InvalidOption {
+                name: "tolerance",
+                value: self.tolerance.to_string(),
+                problem: "must be in (0, 1)".into(),
+            });
+        }
+        if self.max_iterations == 0 {
+            return Err(Error::InvalidOption {
+                name: "max_iterations",
+                value: "0".into(),
+                problem: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Which `step()` run accepted a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The starting (min) model.
+    Start,
+    /// `k = log n`.
+    Bic,
+    /// `k = 2`.
+    Aic,
+    /// `k = 1`.
+    K1,
+}
+
+/// One accepted model, unrounded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchModel {
+    /// `Freq ~ …` in R's form (terms in the order the search added them).
+    pub formula: String,
+    /// The step that led here (`+ X1:X4`, `- R1:Y`; empty for the first model).
+    pub step: String,
+    /// The run that accepted it.
+    pub phase: Phase,
+    /// Residual deviance.
+    pub deviance: f64,
+    /// Rank.
+    pub rank: usize,
+    /// Coefficients, aliased included.
+    pub coefficients: usize,
+    /// Log-likelihood.
+    pub log_likelihood: f64,
+    /// `−2ℓ + 2·rank`.
+    pub aic: f64,
+    /// `AIC + 2(q² + q)/(n − q − 1)`.
+    pub aicc: f64,
+    /// `−2ℓ + log(n)·rank`.
+    pub bic: f64,
+    /// Sum of fitted means over observable and unobserved cells.
+    pub nhat: f64,
+    /// IRLS iterations of the refit.
+    pub iterations: usize,
+    /// IRLS met its rule.
+    pub converged: bool,
+}
+
+/// One row of the printed table (rounded to 0.1; AIC, AICc, BIC minus their minima).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchRow {
+    /// `Step`.
+    pub step: String,
+    /// `Df` (change of residual df); `None` on row 1.
+    pub df: Option<i64>,
+    /// `Deviance` (`|ΔD|`); `None` on row 1.
+    pub deviance: Option<f64>,
+    /// `Resid. Df`.
+    pub resid_df: i64,
+    /// `Resid. Dev`.
+    pub resid_dev: f64,
+    /// `AIC`.
+    pub aic: f64,
+    /// `AICc`.
+    pub aicc: f64,
+    /// `BIC`.
+    pub bic: f64,
+    /// `Nhat`.
+    pub nhat: f64,
+}
+
+/// The rounded minima subtracted from the table's AIC, AICc and BIC.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Minima {
+    /// AIC.
+    pub aic: f64,
+    /// AICc.
+    pub aicc: f64,
+    /// BIC.
+    pub bic: f64,
+}
+
+/// The result of [`model_search`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Search {
+    /// Accepted models in path order.
+    pub models: Vec<SearchModel>,
+    /// The printed table.
+    pub table: Vec<SearchRow>,
+    /// Rounded minima.
+    pub minima: Minima,
+    /// The selected model (1-based row, `which.min(BIC)`).
+    pub selected: usize,
+    /// Candidate fits done (for benchmarks).
+    pub candidate_fits: usize,
+}
+
+/// R 4's `round(x, 1)` for the values of the table (ties away from zero; a value within
+/// rounding error of a `.x5` edge may differ from R).
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Reproduce `mse::model_search(table, lists, year)` with its defaults (min `Freq ~ .`, max
+/// `Freq ~ .^2`, no start model).
+///
+/// # Errors
+/// [`Error::InvalidOption`] for bad options or an unknown `degree_year` covariate;
+/// [`Error::NotConverged`] if a fit's information is singular.
+pub fn model_search(table: &CovariateTable, opts: &SearchOptions) -> Result<Search> {
+    opts.validate()?;
+    let terms = Formula::parse(".^2")?.terms(table)?;
+    let poly = match &opts.degree_year {
+        None => None,
+        Some((name, d)) => {
+            let j = table
+                .covariates()
+                .iter()
+                .position(|c| c.name == *name)
+                .ok_or_else(|| Error::InvalidOption {
+                    name: "degree_year",
+                    value: name.clone(),
+                    problem: "not a covariate of the table".into(),
+                })?;
+            Some(Poly::new(table, j, *d)?)
+        }
+    };
+    let columns = super::design::columns(table, &terms, poly.as_ref());
+    let mut groups = vec![Vec::new(); terms.len()];
+    for (j, c) in columns.iter().enumerate() {
+        if let Some(t) = c.term {
+            groups[t].push(j);
+        }
+    }
+    let n = table.observed() as f64;
+    let engine = Engine {
+        lat: Lattice::new(table, &columns, poly.as_ref()),
+        dense: Design::with_poly(table, &terms, poly.clone()),
+        y: table.counts().iter().map(|&c| c as f64).collect(),
+        groups,
+        terms: &terms,
+        opts,
+        n_cells: table.n_cells(),
+        log_n: n.ln(),
+    };
+    let mains: Vec<usize> = (0..terms.len())
+        .filter(|&t| terms.sets[t].count_ones() == 1)
+        .collect();
+    let mut ws = Work::default();
+    let start = engine.fit(mains.clone(), None, &mut ws)?;
+    let mut path = vec![(start.clone(), String::new(), Phase::Start)];
+    let mut fits = 0;
+    let bic = engine.run(
+        start,
+        &mains,
+        engine.log_n,
+        Phase::Bic,
+        &mut path,
+        &mut fits,
+    )?;
+    let lower = bic.model.clone();
+    let aic = engine.run(bic, &lower, 2.0, Phase::Aic, &mut path, &mut fits)?;
+    let lower = aic.model.clone();
+    engine.run(aic, &lower, 1.0, Phase::K1, &mut path, &mut fits)?;
+    Ok(tabulate(&engine, &path, n, fits))
+}
+
+fn tabulate(engine: &Engine<'_>, path: &[(Fitted, String, Phase)], n: f64, fits: usize) -> Search {
+    let models: Vec<SearchModel> = path
+        .iter()
+        .map(|(f, step, phase)| {
+            let ll = f.fit.log_likelihood;
+            let rank = f.rank() as f64;
+            let q = f.q as f64;
+            let aic = -2.0 * ll + 2.0 * rank;
+            SearchModel {
+                formula: engine.formula(&f.model),
+                step: step.clone(),
+                phase: *phase,
+                deviance: f.fit.deviance,
+                rank: f.rank(),
+                coefficients: f.q,
+                log_likelihood: ll,
+                aic,
+                aicc: aic + 2.0 * (q * q + q) / (n - q - 1.0),
+                bic: -2.0 * ll + engine.log_n * rank,
+                nhat: f.fit.nhat,
+                iterations: f.fit.iterations,
+                converged: f.fit.converged,
+            }
+        })
+        .collect();
+    let min = |g: fn(&SearchModel) -> f64| {
+        models
+            .iter()
+            .map(|m| round1(g(m)))
+            .fold(f64::INFINITY, f64::min)
+    };
+    let minima = Minima {
+        aic: min(|m| m.aic),
+        aicc: min(|m| m.aicc),
+        bic: min(|m| m.bic),
+    };
+    let table: Vec<SearchRow> = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let prev = (i > 0).then(|| &models[i - 1]);
+            SearchRow {
+                step: m.step.clone(),
+                df: prev.map(|p| round1(p.rank as f64 - m.rank as f64) as i64),
+                deviance: prev.map(|p| round1((p.deviance - m.deviance).abs())),
+                resid_df: engine.n_cells as i64 - m.rank as i64,
+                resid_dev: round1(m.deviance),
+                aic: round1(m.aic) - minima.aic,
+                aicc: round1(m.aicc) - minima.aicc,
+                bic: round1(m.bic) - minima.bic,
+                nhat: round1(m.nhat),
+            }
+        })
+        .collect();
+    let mut selected = 0;
+    for (i, r) in table.iter().enumerate() {
+        if r.bic < table[selected].bic {
+            selected = i;
+        }
+    }
+    Search {
+        models,
+        table,
+        minima,
+        selected: selected + 1,
+        candidate_fits: fits,
+    }
+}
+
+/// The fitted-means check of the lattice fitter against the dense one (used by tests).
+#[cfg(test)]
+pub(crate) fn lattice_fit(table: &CovariateTable, formula: &str, eps: f64) -> (f64, f64, usize) {
+    let terms = Formula::parse(formula).unwrap().terms(table).unwrap();
+    let d = Design::new(table, &terms);
+    let lat = Lattice::new(table, &d.columns, None);
+    let all: Vec<usize> = (0..d.p()).collect();
+    let mut f = super::lattice::AliasFactor::default();
+    lat.alias_extend(&mut f, &all);
+    let kept = f.kept;
+    let f = lat
+        .fit(
+            &kept,
+            None,
+            super::lattice_fit::Rule::R(eps),
+            100,
+            &mut Work::default(),
+        )
+        .unwrap();
+    (f.deviance, f.nhat, f.iterations)
+}
