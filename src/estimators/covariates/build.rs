@@ -351,33 +351,6 @@ fn factor_levels(
     Ok(order.to_vec())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lv(v: &[&str]) -> Vec<String> {
-        factor_levels(v, None, "x", "t").unwrap()
-    }
-
-    #[test]
-    fn factor_order() {
-        assert_eq!(lv(&["10", "9", "1", "10"]), ["1", "9", "10"]);
-        assert_eq!(lv(&["b", "B", "a", "10", "9"]), ["10", "9", "B", "a", "b"]);
-        assert_eq!(lv(&["2", "NA", "1"]), ["1", "2", "NA"]);
-        assert!(factor_levels(&["1", "1.0"], None, "x", "t").is_err());
-        let o = vec!["9".to_string(), "1".into()];
-        assert_eq!(
-            factor_levels(&["1", "9"], Some(&o), "x", "t").unwrap(),
-            ["9", "1"]
-        );
-        let bad = vec!["9".to_string(), "7".into(), "1".into()];
-        let e = factor_levels(&["1", "9"], Some(&bad), "x", "t").unwrap_err();
-        assert!(e.to_string().contains("'7'"), "{e}");
-        let short = vec!["9".to_string()];
-        assert!(factor_levels(&["1", "9"], Some(&short), "x", "t").is_err());
-    }
-}
-
 impl CovariateTable {
     /// Build a table from rows `(history, covariate values, count)` given in memory.
     /// Variables are ordered lists first, then covariates. Rows with history 0 and count 0
@@ -430,5 +403,32 @@ impl CovariateTable {
             records: false,
             spec,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lv(v: &[&str]) -> Vec<String> {
+        factor_levels(v, None, "x", "t").unwrap()
+    }
+
+    #[test]
+    fn factor_order() {
+        assert_eq!(lv(&["10", "9", "1", "10"]), ["1", "9", "10"]);
+        assert_eq!(lv(&["b", "B", "a", "10", "9"]), ["10", "9", "B", "a", "b"]);
+        assert_eq!(lv(&["2", "NA", "1"]), ["1", "2", "NA"]);
+        assert!(factor_levels(&["1", "1.0"], None, "x", "t").is_err());
+        let o = vec!["9".to_string(), "1".into()];
+        assert_eq!(
+            factor_levels(&["1", "9"], Some(&o), "x", "t").unwrap(),
+            ["9", "1"]
+        );
+        let bad = vec!["9".to_string(), "7".into(), "1".into()];
+        let e = factor_levels(&["1", "9"], Some(&bad), "x", "t").unwrap_err();
+        assert!(e.to_string().contains("'7'"), "{e}");
+        let short = vec!["9".to_string()];
+        assert!(factor_levels(&["1", "9"], Some(&short), "x", "t").is_err());
     }
 }
