@@ -4,8 +4,8 @@ use super::*;
 use crate::error::Error;
 use proptest::prelude::*;
 
-const WESTEROS: &str = include_str!("../../../data/westeros_cells.csv");
-const WESTEROS_RECORDS: &str = include_str!("../../../data/westeros_individuals.csv");
+const WESTEROS: &str = include_str!("../../../data/covariates/westeros_cells.csv");
+const WESTEROS_RECORDS: &str = include_str!("../../../data/covariates/westeros_individuals.csv");
 const COVS: [&str; 5] = ["X1", "X2", "X3", "X4", "Y"];
 const W3: &str =
     "R1 + R2 + R3 + R4 + R1:R2 + R1:R3 + R1:R4 + R2:R3 + R2:R4 + X1 + X2 + X3 + X4 + Y";
