@@ -7,7 +7,7 @@ use super::lines::Line;
 use super::{parse_count, printable, COUNT_NAMES};
 use crate::data::table::MAX_LISTS;
 use crate::error::{Error, Location, Result};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Histories and their summed counts in order of first appearance.
 #[derive(Debug, Default)]
@@ -222,7 +222,7 @@ impl Long {
             id_col,
             width,
             lists: Vec::new(),
-            by_id: HashMap::new(),
+            by_id: HashMap::default(),
             id_order: Vec::new(),
         }
     }
