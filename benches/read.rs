@@ -29,7 +29,9 @@ fn records(rows: usize) -> Vec<u8> {
         if h == 0 {
             h = 1;
         }
-        let fields: Vec<&str> = (0..5).map(|i| if h >> i & 1 == 1 { "1" } else { "0" }).collect();
+        let fields: Vec<&str> = (0..5)
+            .map(|i| if h >> i & 1 == 1 { "1" } else { "0" })
+            .collect();
         s.push_str(&fields.join(","));
         s.push('\n');
     }

@@ -16,7 +16,10 @@ use darkfigure::estimators::covariates::{
 use serde_json::Value;
 
 fn westeros() -> CovariateTable {
-    let path = format!("{}/data/covariates/westeros_cells.csv", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/data/covariates/westeros_cells.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
     CovariateTable::read_frequency(path, &TableSpec::new(["X1", "X2", "X3", "X4", "Y"])).unwrap()
 }
 

@@ -208,26 +208,6 @@ pub struct McmcArgs {
     pub draws_out: Option<String>,
 }
 
-impl McmcArgs {
-    /// The first LCMCR option given, for the error with another method.
-    pub fn given(&self) -> Option<&'static str> {
-        [
-            ("classes", self.classes.is_some()),
-            ("chains", self.chains.is_some()),
-            ("burnin", self.burnin.is_some()),
-            ("samples", self.samples.is_some()),
-            ("thinning", self.thinning.is_some()),
-            ("alpha_prior", self.alpha_prior.is_some()),
-            ("until_converged", self.until_converged),
-            ("no_label_swaps", self.no_label_swaps),
-            ("draws_out", self.draws_out.is_some()),
-        ]
-        .into_iter()
-        .find(|(_, set)| *set)
-        .map(|(n, _)| n)
-    }
-}
-
 #[derive(Args)]
 pub struct CheckArgs {
     #[command(flatten)]

@@ -1,27 +1,25 @@
 //! `darkfigure` — the command-line shell over the library. No statistics here: parse
-//! arguments, call the library, print.
+//! arguments into the library's command requests (`darkfigure::output::command`), call
+//! them, print and write files.
 //!
 //! Exit status: 0 success; 2 bad usage or bad input; 3 the requested estimate does not exist
 //! or is not identifiable (the JSON is still printed, with `estimate: null`).
 
 mod args;
 mod human;
-mod input;
-mod settings;
 
-use args::{Cli, Command, EstimateArgs, ModelsArgs, ReportArgs};
+use args::{Cli, Command, EstimateArgs, Input, ModelsArgs, ReportArgs};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use darkfigure::data::replay;
-use darkfigure::estimators::lcmcr::{LcmcrOptions, LcmcrPosterior};
-use darkfigure::estimators::loglinear::{LoglinearOptions, ModelSpec};
-use darkfigure::estimators::{Detail, Method};
+use darkfigure::estimators::Detail;
+use darkfigure::output::command::{
+    self, draws_csv, replicates_csv, EstimateRequest, InputOptions, LcmcrRequest, Loaded,
+    ModelsRequest, ReportRequest,
+};
 use darkfigure::output::plot;
-use darkfigure::output::report::{run_estimate, CheckReport, ModelsReport, Provenance, Stamped};
-use darkfigure::output::{report, ReportOptions};
 use darkfigure::prelude::*;
-use darkfigure::selection::SearchOptions;
-use input::{load, Loaded};
+use std::io::Read;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -42,7 +40,7 @@ fn flag(name: &str) -> Option<&'static str> {
     Some(match name {
         "bootstrap" | "replicates" => "--bootstrap",
         "kind" => "--bootstrap-kind",
-        "threshold" => "--pthresh",
+        "threshold" | "pthresh" => "--pthresh",
         "max_order" => "--max-order",
         "replay" => "--replay",
         "seed" => "--seed",
@@ -112,20 +110,13 @@ fn translate(text: &str) -> String {
     out
 }
 
-/// Whether the user set the option `id` on the command line (not its default).
-fn explicit(m: Option<&ArgMatches>, id: &str) -> bool {
-    m.and_then(|m| m.try_get_raw(id).ok().flatten().map(|_| m.value_source(id)))
+/// `value` if the user set the option `id` on the command line (not its default).
+fn given<T>(m: Option<&ArgMatches>, id: &str, value: T) -> Option<T> {
+    let set = m
+        .and_then(|m| m.try_get_raw(id).ok().flatten().map(|_| m.value_source(id)))
         .flatten()
-        == Some(ValueSource::CommandLine)
-}
-
-/// An option set on the command line that has no effect where it was given: exit 2.
-fn no_effect(flag: &'static str, value: String, why: String) -> Error {
-    Error::InvalidOption {
-        name: flag,
-        value,
-        problem: format!("{why}; drop it"),
-    }
+        == Some(ValueSource::CommandLine);
+    set.then_some(value)
 }
 
 /// The warnings printed on stderr (text output); JSON carries them in `warnings`.
@@ -136,13 +127,13 @@ fn warn(warnings: &[String]) {
 }
 
 /// A progress bar on stderr when it is a terminal (and not --quiet).
-fn progress_bar(len: Option<usize>, quiet: bool, what: &str) -> Option<indicatif::ProgressBar> {
+fn progress_bar(len: Option<u64>, quiet: bool, what: &str) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     let len = len?;
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(len as u64);
+    let bar = indicatif::ProgressBar::new(len);
     bar.set_style(
         indicatif::ProgressStyle::with_template(&format!(
             "{what} {{bar:40}} {{pos}}/{{len}} [{{elapsed}} < {{eta}}]"
@@ -157,43 +148,6 @@ fn write_file(path: &str, bytes: &[u8]) -> Result<()> {
         file: path.to_string(),
         source,
     })
-}
-
-/// `replicate,estimate,model` rows.
-fn replicates_csv(b: &Bootstrap) -> String {
-    let mut out = String::from("replicate,estimate,model\n");
-    for (i, (v, m)) in b.replicates.iter().zip(&b.models).enumerate() {
-        let model = m.as_deref().unwrap_or("");
-        let model = if model.contains([',', '"']) {
-            format!("\"{}\"", model.replace('"', "\"\""))
-        } else {
-            model.to_string()
-        };
-        out.push_str(&format!(
-            "{},{},{model}\n",
-            i + 1,
-            v.map(|x| format!("{x}")).unwrap_or_default()
-        ));
-    }
-    out
-}
-
-/// `chain,draw,N,alpha,occupied_classes` rows of an LCMCR run.
-fn draws_csv(p: &LcmcrPosterior) -> String {
-    let mut out = String::from("chain,draw,N,alpha,occupied_classes\n");
-    for (c, ((n, al), k)) in p
-        .draws
-        .n
-        .iter()
-        .zip(&p.draws.alpha)
-        .zip(&p.draws.k_star)
-        .enumerate()
-    {
-        for (i, ((n, al), k)) in n.iter().zip(al).zip(k).enumerate() {
-            out.push_str(&format!("{},{},{n},{al},{k}\n", c + 1, i + 1));
-        }
-    }
-    out
 }
 
 fn set_threads(n: Option<usize>) -> Result<()> {
@@ -213,14 +167,8 @@ fn set_threads(n: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-/// Print a report with its provenance as one JSON object.
-fn print_json<T: serde::Serialize>(report: &T, table: &CaptureTable, options: serde_json::Value) {
-    let provenance = Provenance::new(table, options);
-    let mut s = serde_json::to_string_pretty(&Stamped {
-        report,
-        provenance: &provenance,
-    })
-    .expect("reports serialise");
+fn print_json(v: &serde_json::Value) {
+    let mut s = serde_json::to_string_pretty(v).expect("reports serialise");
     s.push('\n');
     emit(&s);
 }
@@ -238,187 +186,101 @@ fn emit_with(f: impl FnOnce(&mut String)) {
     emit(&s);
 }
 
-/// LCMCR's options from the command line.
-fn lcmcr_options(a: &EstimateArgs, level: Level) -> Result<LcmcrOptions> {
-    let m = &a.mcmc;
-    let d = LcmcrOptions::default();
-    let (a_alpha, b_alpha) = match &m.alpha_prior {
-        None => (d.a_alpha, d.b_alpha),
-        Some(s) => {
-            let bad = || Error::InvalidOption {
-                name: "alpha_prior",
-                value: s.clone(),
-                problem: "expected two positive numbers A,B (shape and rate), e.g. 0.25,0.25"
-                    .into(),
-            };
-            let (x, y) = s.split_once(',').ok_or_else(bad)?;
-            (
-                x.trim().parse().map_err(|_| bad())?,
-                y.trim().parse().map_err(|_| bad())?,
-            )
-        }
+/// Read the input as `--format`, `--delimiter`, `--list-col`, `--id-col`, `--merge`,
+/// `--omit` and `--lists` say.
+fn load(input: &Input) -> Result<Loaded> {
+    let opts = InputOptions {
+        format: input.format,
+        delimiter: input
+            .delimiter
+            .as_deref()
+            .map(command::delimiter)
+            .transpose()?,
+        list_col: input.list_col.clone(),
+        id_col: input.id_col.clone(),
+        merge: input
+            .merge
+            .iter()
+            .map(|m| m.split(',').map(|s| s.trim().to_string()).collect())
+            .collect(),
+        omit: input.omit.clone(),
+        lists: input.lists.clone(),
     };
-    let (lo, hi) = level.tails();
-    Ok(LcmcrOptions {
-        classes: m.classes.unwrap_or(d.classes),
-        a_alpha,
-        b_alpha,
-        burnin: m.burnin.unwrap_or(d.burnin),
-        samples: m.samples.unwrap_or(d.samples),
-        thinning: m.thinning.unwrap_or(d.thinning),
-        chains: m.chains.unwrap_or(d.chains),
-        seed: a.boot.seed,
-        levels: vec![lo, hi],
-        label_swaps: !m.no_label_swaps,
-        until_converged: m
-            .until_converged
-            .then(|| m.max_sweeps.unwrap_or(LCMCR_MAX_SWEEPS)),
-        ..d
-    })
+    if input.file == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|source| Error::Io {
+                file: "<stdin>".into(),
+                source,
+            })?;
+        let mut loaded = command::load_bytes(&buf, "<stdin>", &opts)?;
+        loaded.name = "stdin".into();
+        Ok(loaded)
+    } else {
+        command::load_path(&input.file, &opts)
+    }
 }
 
-/// `--until-converged` without `--max-sweeps`: at most this many sweeps per chain.
-const LCMCR_MAX_SWEEPS: u64 = 2_000_000;
-
-/// The method of `estimate`: `--method`, with the log-linear options where it is
-/// `loglinear` (they are an error with another method, or where they have no effect).
-fn method(a: &EstimateArgs, table: &CaptureTable) -> Result<Method> {
-    let chosen: Method = a.method.parse()?;
-    if let Some(name) = a
-        .mcmc
-        .given()
-        .filter(|_| !matches!(chosen, Method::Lcmcr(_)))
-    {
-        return Err(Error::InvalidOption {
-            name: "method",
-            value: a.method.clone(),
-            problem: format!(
-                "`{name}` is an option of the lcmcr method; it has no meaning with the {} method",
-                chosen.id()
-            ),
-        });
-    }
-    if let Method::Lcmcr(_) = chosen {
-        if let Some((name, _)) = [("model", a.model.is_some()), ("select", a.select.is_some())]
-            .into_iter()
-            .find(|(_, set)| *set)
-        {
-            return Err(Error::InvalidOption {
-                name: "method",
-                value: a.method.clone(),
-                problem: format!(
-                    "`{name}` chooses a log-linear model; it has no meaning with the lcmcr method"
-                ),
-            });
-        }
-        return Ok(Method::Lcmcr(lcmcr_options(a, Level::new(a.level)?)?));
-    }
-    let loglinear_only = [
-        ("model", a.model.is_some()),
-        ("select", a.select.is_some()),
-        ("ntop", a.boot.ntop.is_some()),
-    ];
-    let Method::Loglinear(_) = chosen else {
-        return match loglinear_only.iter().find(|(_, set)| *set) {
-            Some((name, _)) => Err(Error::InvalidOption {
-                name: "method",
-                value: a.method.clone(),
-                problem: format!(
-                    "`{name}` chooses a log-linear model; it has no meaning with the {} method (drop it, or use `method` loglinear)",
-                    chosen.id()
-                ),
-            }),
-            None => Ok(chosen),
-        };
+/// `--alpha-prior A,B`.
+fn alpha_prior(s: &str) -> Result<(f64, f64)> {
+    let bad = || Error::InvalidOption {
+        name: "alpha_prior",
+        value: s.into(),
+        problem: "expected two positive numbers A,B (shape and rate), e.g. 0.25,0.25".into(),
     };
-    let model = match a.select {
-        Some(rule) => {
-            let sel = SelectOptions {
-                rule,
-                threshold: a.pthresh,
-                max_order: a.max_order,
-                limit: a.limit,
-                trace: false,
-            };
-            let applied = sel.resolved(table.lists());
-            let exhaustive = applied.criterion().is_some();
-            if a.pthresh.is_some() && exhaustive {
-                return Err(no_effect(
-                    "threshold",
-                    format!("{}", a.pthresh.unwrap_or_default()),
-                    format!("`select` {rule} chooses by {} on these {} lists, without a p-value threshold", applied.criterion().unwrap_or_default(), table.lists()),
-                ));
-            }
-            for (name, set) in [
-                ("max_order", a.max_order.is_some()),
-                ("limit", a.limit.is_some()),
-            ] {
-                if set && !exhaustive {
-                    return Err(no_effect(
-                        name,
-                        if name == "limit" { format!("{}", a.limit.unwrap_or_default()) } else { format!("{}", a.max_order.unwrap_or_default()) },
-                        format!("it bounds the model search of `select` bic or aic; `select` {rule} adds pairs by {applied} on these {} lists", table.lists()),
-                    ));
-                }
-            }
-            if a.boot.ntop.is_some() && !exhaustive {
-                return Err(no_effect(
-                    "ntop",
-                    format!("{}", a.boot.ntop.unwrap_or_default()),
-                    format!("it is the number of top models the BIC/AIC bootstrap re-selects among; `select` {rule} re-runs {applied} in every replicate"),
-                ));
-            }
-            ModelSpec::Select(sel)
-        }
-        None => {
-            if a.boot.ntop.is_some() {
-                return Err(no_effect(
-                    "ntop",
-                    format!("{}", a.boot.ntop.unwrap_or_default()),
-                    "it is for `select` bic or aic".into(),
-                ));
-            }
-            ModelSpec::Model(a.model.clone().unwrap_or_else(|| "main".into()))
-        }
-    };
-    Ok(Method::Loglinear(LoglinearOptions {
-        model,
-        ntop: a.boot.ntop,
-        ..LoglinearOptions::default()
-    }))
+    let (x, y) = s.split_once(',').ok_or_else(bad)?;
+    Ok((
+        x.trim().parse().map_err(|_| bad())?,
+        y.trim().parse().map_err(|_| bad())?,
+    ))
 }
 
 fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
-    let Loaded {
-        table,
-        warnings,
-        name,
-    } = load(&a.input)?;
+    let loaded = load(&a.input)?;
     set_threads(a.boot.threads)?;
-    let resampled = a.boot.bootstrap.is_some() || a.boot.replay.is_some();
-    if explicit(m, "seed") && !resampled && a.method != "lcmcr" {
-        return Err(no_effect(
-            "seed",
-            a.boot.seed.to_string(),
-            "it seeds the bootstrap (or the lcmcr chains); nothing is random without `bootstrap` B"
-                .into(),
-        ));
-    }
-    if explicit(m, "bootstrap_kind") && a.boot.bootstrap.is_none() {
-        return Err(no_effect(
-            "kind",
-            format!("{:?}", a.boot.bootstrap_kind).to_lowercase(),
-            "it chooses how `bootstrap` replicates are drawn, and no bootstrap is asked for".into(),
-        ));
-    }
     let replay = a
         .boot
         .replay
         .as_ref()
-        .map(|p| replay::read_replicates(p, table.names()))
+        .map(|p| replay::read_replicates(p, loaded.table.names()))
         .transpose()?;
-    let replicates = a.boot.bootstrap.or(replay.as_ref().map(Vec::len));
-    if a.plot.is_some() && replicates.is_none() && a.method != "lcmcr" {
+    let mc = &a.mcmc;
+    let req = EstimateRequest {
+        method: Some(a.method.clone()),
+        model: a.model.clone(),
+        select: a.select,
+        pthresh: a.pthresh,
+        max_order: a.max_order,
+        limit: a.limit,
+        interval: a.interval,
+        level: Some(a.level),
+        bootstrap: a.boot.bootstrap,
+        seed: given(m, "seed", a.boot.seed),
+        bootstrap_kind: given(m, "bootstrap_kind", a.boot.bootstrap_kind),
+        ntop: a.boot.ntop,
+        replay,
+        lcmcr: LcmcrRequest {
+            classes: mc.classes,
+            chains: mc.chains,
+            burnin: mc.burnin,
+            samples: mc.samples,
+            thinning: mc.thinning,
+            alpha_prior: mc.alpha_prior.as_deref().map(alpha_prior).transpose()?,
+            until_converged: mc.until_converged,
+            max_sweeps: mc.max_sweeps,
+            no_label_swaps: mc.no_label_swaps,
+        },
+    };
+    let lcmcr = a.method == "lcmcr";
+    if mc.draws_out.is_some() && !lcmcr {
+        return Err(Error::InvalidOption {
+            name: "method",
+            value: a.method.clone(),
+            problem: "`draws_out` writes the draws of the lcmcr method".into(),
+        });
+    }
+    if a.plot.is_some() && req.bootstrap.is_none() && req.replay.is_none() && !lcmcr {
         return Err(Error::InvalidOption {
             name: "plot",
             value: a.plot.clone().unwrap_or_default(),
@@ -427,38 +289,22 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
                     .into(),
         });
     }
-    let opts = EstimateOptions {
-        method: method(&a, &table)?,
-        interval: a.interval,
-        level: Level::new(a.level)?,
-        bootstrap: a
-            .boot
-            .bootstrap
-            .map(|b| BootstrapOptions::new(b, a.boot.seed).kind(a.boot.bootstrap_kind)),
-        replay,
-    };
-    let est = opts.method.build(&table)?;
-    let bar = match est.work(&table) {
-        Some(sweeps) => progress_bar(Some(sweeps as usize), a.boot.quiet, "sweeps"),
-        None => progress_bar(replicates, a.boot.quiet, "bootstrap"),
-    };
+    let what = if lcmcr { "sweeps" } else { "bootstrap" };
+    let bar = progress_bar(req.work(&loaded)?, a.boot.quiet, what);
     let tick = |n: u64| {
         if let Some(b) = &bar {
             b.set_position(n);
         }
     };
-    let (mut report, failure) = run_estimate(&table, &opts, Some(&tick))?;
+    let run = command::estimate(&loaded, &req, Some(&tick))?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mut all = warnings;
-    all.append(&mut report.warnings);
-    report.warnings = all;
-    let boot = report.detail.as_ref().and_then(|e| e.bootstrap.as_ref());
-    if let (Some(path), Some(b)) = (&a.boot.replicates_out, boot) {
+    if let (Some(path), Some(b)) = (&a.boot.replicates_out, run.bootstrap()) {
         write_file(path, replicates_csv(b).as_bytes())?;
     }
-    if let (Some(path), Some(est)) = (&a.plot, &report.detail) {
+    let name = &loaded.name;
+    if let (Some(path), Some(est)) = (&a.plot, &run.report.detail) {
         if let Some(b) = &est.bootstrap {
             let title = a.title.clone().unwrap_or_else(|| {
                 format!("{name}: bootstrap of N ({} replicates)", b.replicates.len())
@@ -478,23 +324,22 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
             )?;
         }
     }
-    if let (Some(path), Some(est)) = (&a.mcmc.draws_out, &report.detail) {
+    if let (Some(path), Some(est)) = (&mc.draws_out, &run.report.detail) {
         if let Detail::Lcmcr(p) = &est.point.detail {
             write_file(path, draws_csv(p).as_bytes())?;
         }
     }
     if a.json {
-        let options = settings::estimate(&a, &opts, &table, &report);
-        print_json(&report, &table, options);
+        print_json(&run.json(&loaded));
     } else {
-        warn(&report.warnings);
-        emit_with(|o| human::estimate(o, &report));
+        warn(&run.report.warnings);
+        emit_with(|o| human::estimate(o, &run.report));
     }
-    Ok(match failure {
+    Ok(match &run.failure {
         None => 0,
         Some(e) => {
             if a.json {
-                eprintln!("error: {}", cli_message(&e));
+                eprintln!("error: {}", cli_message(e));
             }
             3
         }
@@ -502,17 +347,13 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
 }
 
 fn models_cmd(a: ModelsArgs) -> Result<u8> {
-    let Loaded {
-        table,
-        warnings,
-        name,
-    } = load(&a.input)?;
+    let loaded = load(&a.input)?;
     set_threads(a.threads)?;
-    let opts = SearchOptions {
+    let req = ModelsRequest {
         max_order: a.max_order,
-        criterion: a.by,
         top: Some(a.top),
-        limit: a.limit,
+        by: Some(a.by),
+        limit: Some(a.limit),
     };
     let bar = progress_bar(Some(1), a.quiet, "models");
     let tick = |(done, total): (usize, usize)| {
@@ -521,24 +362,22 @@ fn models_cmd(a: ModelsArgs) -> Result<u8> {
             b.set_position(done as u64);
         }
     };
-    let res = darkfigure::selection::search::search_with_progress(&table, &opts, &tick)?;
+    let (res, report, json) = command::models(&loaded, &req, &tick)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mut report = ModelsReport::new(&table, &res);
-    report.warnings = warnings;
     if let Some(path) = &a.plot {
         let title = a
             .title
             .clone()
-            .unwrap_or_else(|| format!("{name}: model ranking by {}", a.by));
+            .unwrap_or_else(|| format!("{}: model ranking by {}", loaded.name, a.by));
         write_file(
             path,
-            plot::ranking_svg(&res, &table, a.top, &title)?.as_bytes(),
+            plot::ranking_svg(&res, &loaded.table, a.top, &title)?.as_bytes(),
         )?;
     }
     if a.json {
-        print_json(&report, &table, settings::models(&a, &table));
+        print_json(&json);
     } else {
         warn(&report.warnings);
         emit_with(|o| human::models(o, &report));
@@ -547,50 +386,22 @@ fn models_cmd(a: ModelsArgs) -> Result<u8> {
 }
 
 fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
-    let Loaded {
-        table,
-        warnings,
-        name: _,
-    } = load(&a.input)?;
+    let loaded = load(&a.input)?;
     set_threads(a.threads)?;
-    let t = table.lists();
-    let exhaustive = a
-        .select
-        .iter()
-        .any(|r| SelectOptions::new(*r).resolved(t).criterion().is_some());
-    for (name, set) in [
-        ("max_order", a.max_order.is_some()),
-        ("limit", a.limit.is_some()),
-        ("ntop", a.ntop.is_some()),
-    ] {
-        if set && !exhaustive {
-            return Err(no_effect(
-                name,
-                "given".into(),
-                "it is for the BIC/AIC rows, and `select` asks for none".into(),
-            ));
-        }
-    }
-    let opts = ReportOptions {
-        level: Level::new(a.level)?,
-        bootstrap: a.bootstrap.map(|b| BootstrapOptions::new(b, a.seed)),
-        rules: a.select.clone(),
-        threshold: a.pthresh,
+    let req = ReportRequest {
+        level: Some(a.level),
+        bootstrap: a.bootstrap,
+        seed: given(m, "seed", a.seed),
+        select: Some(a.select.clone()),
+        pthresh: a.pthresh,
         max_order: a.max_order,
         limit: a.limit,
         ntop: a.ntop,
-        leave_one_out: !a.no_leave_one_out,
-        rcapture: true,
-        lcmcr: Some(LcmcrOptions {
-            seed: a.seed,
-            ..LcmcrOptions::default()
-        }),
+        leave_one_out: Some(!a.no_leave_one_out),
     };
-    let mut r = report(&table, &opts)?;
-    let _ = m;
-    r.warnings = warnings;
+    let (r, json) = command::report(&loaded, &req)?;
     if a.json {
-        print_json(&r, &table, settings::report(&opts, &table));
+        print_json(&json);
     } else {
         warn(&r.warnings);
         if a.csv {
@@ -614,54 +425,41 @@ fn run(cli: Cli, m: Option<&ArgMatches>) -> Result<u8> {
         Command::Models(a) => models_cmd(a),
         Command::Report(a) => report_cmd(a, m),
         Command::Check(a) => {
-            let Loaded {
-                table, warnings, ..
-            } = load(&a.input)?;
-            let model = Model::parse(&a.model, table.names())?;
-            let ex = darkfigure::loglinear::check(&table, &model)?;
-            let mut report = CheckReport::new(&table, &model, &ex);
-            report.warnings = warnings;
+            let loaded = load(&a.input)?;
+            let (report, json) = command::check(&loaded, &a.model)?;
             if a.json {
-                print_json(&report, &table, settings::check(&a, &table));
+                print_json(&json);
             } else {
                 warn(&report.warnings);
                 emit_with(|o| human::check(o, &report));
             }
-            Ok(if ex.code == 0 { 0 } else { 3 })
+            Ok(if report.header.existence.code == 0 {
+                0
+            } else {
+                3
+            })
         }
         Command::Summary(a) => {
-            let Loaded {
-                table,
-                warnings,
-                name,
-            } = load(&a.input)?;
-            let mut s = summarize(&table);
-            for w in warnings {
-                if !s.warnings.contains(&w) {
-                    s.warnings.push(w);
-                }
-            }
+            let loaded = load(&a.input)?;
+            let (s, json) = command::summary(&loaded);
             if let Some(path) = &a.plot {
                 let title = a
                     .title
                     .clone()
-                    .unwrap_or_else(|| format!("{name}: capture histories"));
-                write_file(path, plot::upset_svg(&table, &title)?.as_bytes())?;
+                    .unwrap_or_else(|| format!("{}: capture histories", loaded.name));
+                write_file(path, plot::upset_svg(&loaded.table, &title)?.as_bytes())?;
             }
             if a.json {
-                print_json(&s, &table, settings::lists_only(&table));
+                print_json(&json);
             } else {
                 emit_with(|o| human::summary(o, &s));
             }
             Ok(0)
         }
         Command::Convert(a) => {
-            let Loaded {
-                table, warnings, ..
-            } = load(&a.input)?;
-            warn(&warnings);
-            let mut buf = Vec::new();
-            darkfigure::data::io::write_frequency_csv(&table, &mut buf, "<stdout>")?;
+            let loaded = load(&a.input)?;
+            warn(&loaded.warnings);
+            let buf = command::convert(&loaded);
             match &a.output {
                 Some(path) => write_file(path, &buf)?,
                 None => emit(&String::from_utf8_lossy(&buf)),

@@ -3,13 +3,16 @@
 //! — the table's hash (`input_sha256`) stands for the input — so the same table read from a
 //! frequency file or a long file gives the same JSON.
 
-use crate::args::{CheckArgs, EstimateArgs, ModelsArgs};
-use darkfigure::estimators::loglinear::ModelSpec;
-use darkfigure::estimators::Method;
-use darkfigure::output::report::EstimateReport;
-use darkfigure::output::ReportOptions;
-use darkfigure::prelude::*;
-use darkfigure::selection::mse_default_ntop;
+use super::estimate::EstimateRequest;
+use crate::data::table::CaptureTable;
+use crate::estimators::lcmcr::LcmcrOptions;
+use crate::estimators::loglinear::ModelSpec;
+use crate::estimators::{IntervalMethod, Method};
+use crate::loglinear::Criterion;
+use crate::output::report::EstimateReport;
+use crate::output::ReportOptions;
+use crate::selection::{mse_default_ntop, Rule};
+use crate::uncertainty::EstimateOptions;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -38,7 +41,7 @@ struct Estimate<'a> {
     interval: Option<IntervalMethod>,
     level: f64,
     bootstrap: Option<Resampling>,
-    lcmcr: Option<&'a darkfigure::estimators::lcmcr::LcmcrOptions>,
+    lcmcr: Option<&'a LcmcrOptions>,
     lists: &'a [String],
 }
 
@@ -46,8 +49,8 @@ fn to_value(v: impl Serialize) -> Value {
     serde_json::to_value(v).expect("settings serialise")
 }
 
-pub fn estimate(
-    a: &EstimateArgs,
+pub(super) fn estimate(
+    req: &EstimateRequest,
     opts: &EstimateOptions,
     table: &CaptureTable,
     report: &EstimateReport,
@@ -82,7 +85,7 @@ pub fn estimate(
         seed: b.seed,
         kind: b.kind,
         ntop: exhaustive
-            .then(|| a.boot.ntop.or_else(|| mse_default_ntop(t)))
+            .then(|| req.ntop.or_else(|| mse_default_ntop(t)))
             .flatten(),
     });
     to_value(Estimate {
@@ -106,9 +109,9 @@ struct Check<'a> {
     lists: &'a [String],
 }
 
-pub fn check(a: &CheckArgs, table: &CaptureTable) -> Value {
+pub(super) fn check(model: &str, table: &CaptureTable) -> Value {
     to_value(Check {
-        model: &a.model,
+        model,
         lists: table.names(),
     })
 }
@@ -122,12 +125,18 @@ struct Models<'a> {
     lists: &'a [String],
 }
 
-pub fn models(a: &ModelsArgs, table: &CaptureTable) -> Value {
+pub(super) fn models(
+    max_order: Option<usize>,
+    by: Criterion,
+    top: usize,
+    limit: u64,
+    table: &CaptureTable,
+) -> Value {
     to_value(Models {
-        max_order: a.max_order.unwrap_or(table.lists()).min(table.lists()),
-        by: a.by,
-        top: a.top,
-        limit: a.limit,
+        max_order: max_order.unwrap_or(table.lists()).min(table.lists()),
+        by,
+        top,
+        limit,
         lists: table.names(),
     })
 }
@@ -144,7 +153,7 @@ struct Report<'a> {
     lists: &'a [String],
 }
 
-pub fn report(o: &ReportOptions, table: &CaptureTable) -> Value {
+pub(super) fn report(o: &ReportOptions, table: &CaptureTable) -> Value {
     to_value(Report {
         level: o.level.get(),
         bootstrap: o.bootstrap.as_ref().map(|b| Resampling {
@@ -167,7 +176,7 @@ struct Lists<'a> {
     lists: &'a [String],
 }
 
-pub fn lists_only(table: &CaptureTable) -> Value {
+pub(super) fn lists_only(table: &CaptureTable) -> Value {
     to_value(Lists {
         lists: table.names(),
     })
