@@ -34,6 +34,7 @@
 mod among;
 pub mod bootstrap;
 pub mod datasets;
+pub mod dga;
 pub mod error;
 pub mod estimate;
 pub mod existence;

@@ -1,0 +1,757 @@
+//! The run: check the input, walk the grid piece by piece (growing it for [`Grid::Auto`]),
+//! and turn the accumulated pieces into the reported summaries.
+
+use std::collections::BTreeMap;
+
+use super::chunk::{Chunk, Scratch, Stats, SKIP_LOG};
+use super::data::Data;
+use super::engine::{Engine, Points};
+use super::graphs::{self, group_digits, ChordalGraphs, Graph, MAX_LISTS};
+use super::summary;
+use super::*;
+
+/// Points per piece of a listed grid.
+const VALUES_PIECE: usize = 1024;
+/// Grid points kept for the pmf (beyond: every other one dropped, as often as needed).
+const STORE_LIMIT: usize = 1 << 21;
+/// The automatic grid's multiples of `n`.
+const LADDER: [u64; 9] = [20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
+
+fn piece_len(t: usize) -> u64 {
+    if t <= 6 {
+        8192
+    } else {
+        4096
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Contiguous,
+    /// Indices into the listed grid.
+    Values(usize, usize),
+}
+
+/// One evaluated piece of the grid, in its own scale `exp(−shift)`.
+#[derive(Debug, Clone)]
+struct Record {
+    kind: Kind,
+    m_first: u64,
+    m_last: u64,
+    shift: f64,
+    skip: f64,
+    total: f64,
+    s1: f64,
+    s2: f64,
+    last: f64,
+}
+
+/// The pmf points kept: those with `(m − first) % stride == 0`, with their piece.
+#[derive(Debug, Default)]
+struct Store {
+    stride: u64,
+    first: u64,
+    pts: Vec<(u64, f64, usize)>,
+}
+
+impl Store {
+    fn push(&mut self, m: u64, p: f64, rec: usize) {
+        if (m - self.first) % self.stride == 0 {
+            self.pts.push((m, p, rec));
+            if self.pts.len() > STORE_LIMIT {
+                self.stride *= 2;
+                let (first, stride) = (self.first, self.stride);
+                self.pts.retain(|&(m, _, _)| (m - first) % stride == 0);
+            }
+        }
+    }
+
+    fn of_piece(&self, rec: usize) -> &[(u64, f64, usize)] {
+        let a = self.pts.partition_point(|p| p.2 < rec);
+        let b = self.pts.partition_point(|p| p.2 <= rec);
+        &self.pts[a..b]
+    }
+}
+
+struct Accum<'a> {
+    eng: &'a Engine,
+    /// Vector prior and the grid it belongs to.
+    prior_vec: Option<&'a [f64]>,
+    grid: &'a Grid,
+    weights: Vec<f64>,
+    s_ref: f64,
+    recs: Vec<Record>,
+    store: Store,
+    stats: Stats,
+}
+
+impl<'a> Accum<'a> {
+    fn new(eng: &'a Engine, opts: &'a DgaOptions, first: u64) -> Self {
+        let prior_vec = match &opts.prior {
+            NPrior::Vector(v) => Some(v.as_slice()),
+            _ => None,
+        };
+        Self {
+            eng,
+            prior_vec,
+            grid: &opts.grid,
+            weights: vec![0.0; eng.graphs],
+            s_ref: f64::NEG_INFINITY,
+            recs: Vec::new(),
+            store: Store {
+                stride: 1,
+                first,
+                pts: Vec::new(),
+            },
+            stats: Stats::default(),
+        }
+    }
+
+    /// `log p(N)` at `m` (NaN beyond a vector prior's grid).
+    fn prior_at(&self, m: u64) -> f64 {
+        match (self.prior_vec, self.grid) {
+            (None, _) => self.eng.data.log_prior(m as f64),
+            (Some(v), Grid::Max(_)) => v.get(m as usize).copied().unwrap_or(f64::NAN),
+            (Some(v), Grid::Range { from, .. }) => m
+                .checked_sub(*from)
+                .and_then(|i| v.get(i as usize).copied())
+                .unwrap_or(f64::NAN),
+            (Some(v), Grid::Values(g)) => g.binary_search(&m).map_or(f64::NAN, |i| v[i]),
+            (Some(_), Grid::Auto) => f64::NAN,
+        }
+    }
+
+    fn rescale_to(&mut self, shift: f64) {
+        if shift > self.s_ref {
+            let f = (self.s_ref - shift).exp();
+            self.weights.iter_mut().for_each(|w| *w *= f);
+            self.s_ref = shift;
+        }
+    }
+
+    fn chunk(&self, m0: u64, len: usize) -> Chunk {
+        let prior: Vec<f64> = (0..=len as u64).map(|i| self.prior_at(m0 + i)).collect();
+        Chunk::new(&self.eng.data, m0, len, &prior)
+    }
+
+    fn points(&self, lo: usize, hi: usize) -> Points {
+        let Grid::Values(v) = self.grid else {
+            unreachable!("listed pieces come from a listed grid")
+        };
+        let prior: Vec<f64> = v[lo..hi].iter().map(|&m| self.prior_at(m)).collect();
+        Points::new(&self.eng.data, &v[lo..hi], &prior)
+    }
+
+    fn record(&mut self, kind: Kind, shift: f64, skip: f64, pts: Vec<(u64, f64)>) {
+        let (m_first, m_last) = (pts[0].0, pts[pts.len() - 1].0);
+        let (total, s1, s2) = summary::moments(m_first, pts.iter().copied());
+        let r = self.recs.len();
+        for &(m, p) in &pts {
+            self.store.push(m, p, r);
+        }
+        let last = pts[pts.len() - 1].1;
+        self.recs.push(Record {
+            kind,
+            m_first,
+            m_last,
+            shift,
+            skip,
+            total,
+            s1,
+            s2,
+            last,
+        });
+    }
+
+    /// Evaluate `m = lo..=hi`.
+    fn contiguous(&mut self, lo: u64, hi: u64) {
+        let ch = piece_len(self.eng.data.t);
+        let mut m = lo;
+        while m <= hi {
+            let end = hi.min((m / ch + 1) * ch - 1);
+            let len = (end - m + 1) as usize;
+            let chunk = self.chunk(m, len);
+            let (ub, top) = self.eng.chunk_extremes(&chunk);
+            let (shift, skip) = (ub, top - SKIP_LOG);
+            let pmf = if ub.is_finite() {
+                self.rescale_to(shift);
+                let f = (shift - self.s_ref).exp();
+                let w = &mut self.weights;
+                self.eng
+                    .chunk_pmf(&chunk, shift, skip, |g, s| w[g] += s * f, &mut self.stats)
+            } else {
+                vec![0.0; len]
+            };
+            let pts = pmf
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (m + i as u64, p))
+                .collect();
+            self.record(Kind::Contiguous, shift, skip, pts);
+            m = end + 1;
+        }
+    }
+
+    /// Evaluate the listed grid point by point.
+    fn values(&mut self, n_values: usize) {
+        let Grid::Values(v) = self.grid else {
+            unreachable!("a listed grid")
+        };
+        for lo in (0..n_values).step_by(VALUES_PIECE) {
+            let hi = (lo + VALUES_PIECE).min(n_values);
+            let pts = self.points(lo, hi);
+            let shift = self
+                .eng
+                .points_max(&pts)
+                .into_iter()
+                .fold(f64::NEG_INFINITY, f64::max);
+            let pmf = if shift.is_finite() {
+                self.rescale_to(shift);
+                let f = (shift - self.s_ref).exp();
+                let w = &mut self.weights;
+                self.eng
+                    .points_pmf(&pts, &vec![shift; hi - lo], |g, s| w[g] += s * f)
+            } else {
+                vec![0.0; hi - lo]
+            };
+            let pts = v[lo..hi].iter().copied().zip(pmf).collect();
+            self.record(Kind::Values(lo, hi), shift, f64::NAN, pts);
+        }
+    }
+
+    fn scale(&self, r: &Record) -> f64 {
+        if r.shift.is_finite() {
+            (r.shift - self.s_ref).exp()
+        } else {
+            0.0
+        }
+    }
+
+    fn log_total(&self) -> f64 {
+        self.s_ref
+            + self
+                .recs
+                .iter()
+                .map(|r| r.total * self.scale(r))
+                .sum::<f64>()
+                .ln()
+    }
+
+    /// The piece's pmf points, scaled (from the store, or re-evaluated if it was thinned).
+    fn piece_values(&self, ri: usize) -> Vec<(u64, f64)> {
+        let r = &self.recs[ri];
+        let f = self.scale(r);
+        if self.store.stride == 1 {
+            return self
+                .store
+                .of_piece(ri)
+                .iter()
+                .map(|&(m, p, _)| (m, p * f))
+                .collect();
+        }
+        let pmf = match r.kind {
+            Kind::Contiguous => {
+                let chunk = self.chunk(r.m_first, (r.m_last - r.m_first + 1) as usize);
+                let mut st = Stats::default();
+                self.eng
+                    .chunk_pmf(&chunk, r.shift, r.skip, |_, _| {}, &mut st)
+            }
+            Kind::Values(lo, hi) => {
+                let pts = self.points(lo, hi);
+                self.eng
+                    .points_pmf(&pts, &vec![r.shift; hi - lo], |_, _| {})
+            }
+        };
+        self.grid_ms(r).zip(pmf).map(|(m, p)| (m, p * f)).collect()
+    }
+
+    fn grid_ms(&self, r: &Record) -> Box<dyn Iterator<Item = u64> + '_> {
+        match (r.kind, self.grid) {
+            (Kind::Values(lo, hi), Grid::Values(v)) => Box::new(v[lo..hi].iter().copied()),
+            _ => Box::new(r.m_first..=r.m_last),
+        }
+    }
+
+    /// One graph's `exp(L_g(m) − shift)` on piece `ri` (scaled), with a reusable chunk.
+    fn graph_values(
+        &self,
+        ri: usize,
+        chunk: Option<&Chunk>,
+        g: &Graph,
+        mp: f64,
+    ) -> Vec<(u64, f64)> {
+        let r = &self.recs[ri];
+        let f = self.scale(r);
+        let vals: Vec<f64> = match r.kind {
+            Kind::Contiguous => {
+                let own;
+                let chunk = match chunk {
+                    Some(c) => c,
+                    None => {
+                        own = self.chunk(r.m_first, (r.m_last - r.m_first + 1) as usize);
+                        &own
+                    }
+                };
+                let mut acc = vec![0.0; chunk.len];
+                let (mut scr, mut st) = (Scratch::default(), Stats::default());
+                let d = &self.eng.data;
+                if r.shift.is_finite() {
+                    chunk.evaluate(
+                        d,
+                        g,
+                        mp,
+                        r.shift,
+                        r.skip,
+                        self.eng.prune,
+                        &mut scr,
+                        &mut acc,
+                        &mut st,
+                    );
+                }
+                acc
+            }
+            Kind::Values(lo, hi) => {
+                let pts = self.points(lo, hi);
+                (0..hi - lo)
+                    .map(|j| (pts.log_joint(&self.eng.data, g, mp, j) - r.shift).exp())
+                    .collect()
+            }
+        };
+        self.grid_ms(r).zip(vals).map(|(m, p)| (m, p * f)).collect()
+    }
+
+    /// Estimated tail mass beyond the top and the slope there (`None` for a vector prior).
+    fn tail(&self, cache: &mut BTreeMap<u64, f64>) -> (Option<f64>, Option<f64>) {
+        if self.prior_vec.is_some() {
+            return (None, None);
+        }
+        let d = &self.eng.data;
+        let top = self.recs.last().map_or(0, |r| r.m_last);
+        let mut ms = summary::tail_grid(d.n, top);
+        ms.push(top);
+        let missing: Vec<u64> = ms
+            .iter()
+            .copied()
+            .filter(|m| !cache.contains_key(m))
+            .collect();
+        if !missing.is_empty() {
+            let prior: Vec<f64> = missing.iter().map(|&m| d.log_prior(m as f64)).collect();
+            for (m, l) in missing.iter().zip(self.eng.log_pmf_at(&missing, &prior)) {
+                cache.insert(*m, l);
+            }
+        }
+        ms.pop();
+        let pts: Vec<(f64, f64)> = ms.iter().map(|m| (d.n + *m as f64, cache[m])).collect();
+        let (frac, slope) =
+            summary::tail_mass(self.log_total(), d.n + top as f64, cache[&top], &pts);
+        (Some(frac), slope)
+    }
+}
+
+/// Count the graphs, evaluate the model prior, and find the heaviest tail exponent.
+fn prepass(
+    data: &Data,
+    max_clique: Option<usize>,
+    prior: &ModelPrior,
+) -> Result<(usize, Option<Vec<f64>>, f64)> {
+    let mut count = 0usize;
+    let mut e_max = f64::NEG_INFINITY;
+    let mut mp = match prior {
+        ModelPrior::Uniform => None,
+        _ => Some(Vec::new()),
+    };
+    for (i, g) in ChordalGraphs::new(data.t, max_clique)?.enumerate() {
+        count += 1;
+        let w = match prior {
+            ModelPrior::Uniform => 0.0,
+            ModelPrior::LogWeights(v) => v.get(i).copied().unwrap_or(0.0),
+            ModelPrior::Function(f) => f(&g),
+        };
+        if w.is_nan() || w == f64::INFINITY {
+            return Err(Error::InvalidOption {
+                name: "model_prior",
+                value: w.to_string(),
+                problem: format!("log weight of graph {i} must be finite or -inf"),
+            });
+        }
+        if let Some(v) = mp.as_mut() {
+            v.push(w);
+        }
+        if w > f64::NEG_INFINITY {
+            e_max = e_max.max(data.tail_exponent(&g));
+        }
+    }
+    if let ModelPrior::LogWeights(v) = prior {
+        if v.len() != count {
+            return Err(Error::InvalidOption {
+                name: "model_prior",
+                value: format!("{} log weights", v.len()),
+                problem: format!("expected one per graph ({count}, in enumeration order)"),
+            });
+        }
+    }
+    if e_max == f64::NEG_INFINITY {
+        return Err(Error::Undefined {
+            what: "the posterior over graphs",
+            reason: "the model prior excludes every graph".into(),
+        });
+    }
+    Ok((count, mp, e_max))
+}
+
+fn check_lists(t: usize, opts: &DgaOptions) -> Result<()> {
+    opts.validate()?;
+    if t < 3 {
+        return Err(Error::InvalidOption {
+            name: "lists",
+            value: t.to_string(),
+            problem: "graph averaging needs at least 3 lists: with 2 the only decomposable graphs are independence and the saturated graph, which carries no information about the unobserved cell (dga ships graphs for 3 to 5 lists)".into(),
+        });
+    }
+    if t > MAX_LISTS {
+        return Err(graphs::too_many_lists(t, opts.max_clique));
+    }
+    Ok(())
+}
+
+fn delta_of(t: usize, opts: &DgaOptions) -> f64 {
+    opts.delta.unwrap_or(0.5f64.powi(t as i32))
+}
+
+pub(crate) fn log_joint(
+    t: usize,
+    counts: &[u64],
+    opts: &DgaOptions,
+    g: &Graph,
+    m: u64,
+    w: f64,
+) -> Result<f64> {
+    check_lists(t, opts)?;
+    let data = Data::new(t, counts, delta_of(t, opts), &opts.prior)?;
+    let prior = match (&opts.prior, &opts.grid) {
+        (NPrior::Vector(v), grid) => {
+            let idx = match grid {
+                Grid::Max(mx) => (m <= *mx).then_some(m as usize),
+                Grid::Range { from, to } => (m >= *from && m <= *to).then(|| (m - from) as usize),
+                Grid::Values(vals) => vals.binary_search(&m).ok(),
+                Grid::Auto => None,
+            };
+            let Some(i) = idx else {
+                return Err(Error::InvalidOption {
+                    name: "m",
+                    value: m.to_string(),
+                    problem: "not a point of the vector prior's grid".into(),
+                });
+            };
+            v[i]
+        }
+        _ => data.log_prior(m as f64),
+    };
+    Ok(data.log_joint(g, m as f64, prior, w))
+}
+
+fn work_error(t: usize, graphs: usize, points: u64, opts: &DgaOptions) -> Error {
+    let work = graphs as f64 * points as f64;
+    Error::ModelSpaceTooLarge {
+        lists: t,
+        max_order: opts.max_clique.unwrap_or(t).min(t),
+        count: group_digits(&graphs.to_string()),
+        limit: (opts.work_limit / points as f64) as u64,
+        suggestion: format!(
+            "{graphs} graphs × {points} grid points = {work:.2e} evaluations, about {:.0} s on 2 cores at ~1 ns each (work_limit {:.1e}); use a smaller grid, restrict max_clique, or raise work_limit",
+            work * 1e-9 / 2.0,
+            opts.work_limit
+        ),
+    }
+}
+
+pub(crate) fn run(t: usize, counts: &[u64], opts: &DgaOptions) -> Result<DgaPosterior> {
+    check_lists(t, opts)?;
+    let max_clique = opts.max_clique.filter(|&k| k < t);
+    let delta = delta_of(t, opts);
+    let data = Data::new(t, counts, delta, &opts.prior)?;
+    let n = data.n;
+    let (graphs, mp, e_max) = prepass(&data, max_clique, &opts.model_prior)?;
+    let prior_exp = data.prior_kind().tail_exponent();
+    // A vector prior with -inf entries is evaluated point by point (the ratios are undefined).
+    let listed;
+    let grid = match (&opts.grid, &opts.prior) {
+        (Grid::Max(m), NPrior::Vector(v)) if v.iter().any(|x| !x.is_finite()) => {
+            listed = Grid::Values((0..=*m).collect());
+            &listed
+        }
+        (Grid::Range { from, to }, NPrior::Vector(v)) if v.iter().any(|x| !x.is_finite()) => {
+            listed = Grid::Values((*from..=*to).collect());
+            &listed
+        }
+        (g, _) => g,
+    };
+    let mut o = opts.clone();
+    o.grid = grid.clone();
+    let eng = Engine::new(data, max_clique, graphs, mp, opts.prune);
+    let mut warnings = Vec::new();
+    let mut cache = BTreeMap::new();
+    let first = match grid {
+        Grid::Auto | Grid::Max(_) => 0,
+        Grid::Range { from, .. } => *from,
+        Grid::Values(v) => v[0],
+    };
+    let mut acc = Accum::new(&eng, &o, first);
+    let (mut auto_ratio, mut target_met) = (None, None);
+    let mut tail = None;
+    match grid {
+        Grid::Max(mx) | Grid::Range { to: mx, .. } => {
+            let points = mx - first + 1;
+            if graphs as f64 * points as f64 > opts.work_limit {
+                return Err(work_error(t, graphs, points, opts));
+            }
+            acc.contiguous(first, *mx);
+        }
+        Grid::Values(v) => {
+            if graphs as f64 * v.len() as f64 > opts.work_limit {
+                return Err(work_error(t, graphs, v.len() as u64, opts));
+            }
+            acc.values(v.len());
+        }
+        Grid::Auto => {
+            let cap = opts.auto_cap;
+            let mut ladder: Vec<u64> = LADDER.iter().copied().filter(|&r| r < cap).collect();
+            ladder.push(cap);
+            let mut done: Option<u64> = None;
+            for (i, &r) in ladder.iter().enumerate() {
+                let top = ((r as f64 * n) as u64).min(MAX_M);
+                if graphs as f64 * (top + 1) as f64 > opts.work_limit {
+                    if i == 0 {
+                        return Err(work_error(t, graphs, top + 1, opts));
+                    }
+                    warnings.push(format!("the automatic grid stopped at m = {} (the work limit {:.1e} graph × grid-point evaluations forbids {r}·n)", done.unwrap_or(0), opts.work_limit));
+                    break;
+                }
+                acc.contiguous(done.map_or(0, |d| d + 1), top);
+                done = Some(top);
+                auto_ratio = Some(r);
+                let (frac, slope) = acc.tail(&mut cache);
+                tail = Some((frac, slope));
+                let met = frac.is_some_and(|f| f < opts.auto_tail);
+                target_met = Some(met);
+                if met {
+                    break;
+                }
+                if i + 1 == ladder.len() {
+                    warnings.push(format!(
+                        "the automatic grid reached its cap m = {r}·n = {top} with an estimated {:.3e} of the posterior mass beyond it (target {:.0e}): the mean, sd and upper quantiles depend on the cap",
+                        frac.unwrap_or(f64::NAN),
+                        opts.auto_tail
+                    ));
+                }
+            }
+        }
+    }
+    let (tail_mass, tail_slope) = match tail {
+        Some(t) => t,
+        None => acc.tail(&mut cache),
+    };
+    finish(
+        &acc, &o, delta, e_max, prior_exp, tail_mass, tail_slope, auto_ratio, target_met, warnings,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    acc: &Accum,
+    opts: &DgaOptions,
+    delta: f64,
+    e_max: f64,
+    prior_exp: Option<f64>,
+    tail_mass: Option<f64>,
+    tail_slope: Option<f64>,
+    auto_ratio: Option<u64>,
+    target_met: Option<bool>,
+    mut warnings: Vec<String>,
+) -> Result<DgaPosterior> {
+    let eng = acc.eng;
+    let n = eng.data.n;
+    let scales: Vec<f64> = acc.recs.iter().map(|r| acc.scale(r)).collect();
+    let pieces: Vec<f64> = acc
+        .recs
+        .iter()
+        .zip(&scales)
+        .map(|(r, f)| r.total * f)
+        .collect();
+    let total: f64 = pieces.iter().sum();
+    if !(total > 0.0 && total.is_finite()) {
+        return Err(Error::Undefined {
+            what: "the posterior of N",
+            reason: "every grid point has zero prior or likelihood".into(),
+        });
+    }
+    let lasts: Vec<u64> = acc.recs.iter().map(|r| r.m_last).collect();
+    let moments: Vec<_> = acc
+        .recs
+        .iter()
+        .zip(&scales)
+        .map(|(r, &f)| (r.m_first, f, r.total, r.s1, r.s2))
+        .collect();
+    let (mean_m, sd) = summary::mean_sd(&moments);
+    let mut levels = opts.quantiles.clone();
+    levels.push(0.5);
+    let qs = summary::quantiles(&levels, &pieces, &lasts, |r| acc.piece_values(r));
+    let to_q = |qs: &[u64]| -> Vec<Quantile> {
+        opts.quantiles
+            .iter()
+            .zip(qs)
+            .map(|(&level, &m)| Quantile {
+                level,
+                n: m + n as u64,
+            })
+            .collect()
+    };
+    let last_rec = acc.recs.last().expect("a grid has at least one point");
+    let pmf_at_top = last_rec.last * scales[scales.len() - 1] / total;
+    let points: u64 = acc
+        .recs
+        .iter()
+        .map(|r| match r.kind {
+            Kind::Contiguous => r.m_last - r.m_first + 1,
+            Kind::Values(lo, hi) => (hi - lo) as u64,
+        })
+        .sum();
+    // Graph probabilities and the top graphs.
+    let wsum: f64 = acc.weights.iter().sum();
+    let probs: Vec<f64> = acc.weights.iter().map(|w| w / wsum).collect();
+    let top_idx = rank_graphs(&probs, opts.top);
+    let found = eng.graphs_at(&top_idx);
+    let mut top_graphs = Vec::with_capacity(top_idx.len());
+    let mut per: Vec<(usize, Graph, Vec<(u64, f64, f64, f64, f64)>)> = top_idx
+        .iter()
+        .map(|&i| {
+            (
+                i,
+                found.iter().find(|(j, _)| *j == i).expect("enumerated").1,
+                Vec::new(),
+            )
+        })
+        .collect();
+    // Each top graph's values are kept for the quantiles when that is small enough, else
+    // re-evaluated for the pieces that contain them.
+    let keep = points.saturating_mul(per.len() as u64) <= STORE_LIMIT as u64;
+    let mut kept: Vec<Vec<Vec<(u64, f64)>>> = vec![Vec::new(); per.len()];
+    for ri in 0..acc.recs.len() {
+        let r = &acc.recs[ri];
+        let chunk = (r.kind == Kind::Contiguous)
+            .then(|| acc.chunk(r.m_first, (r.m_last - r.m_first + 1) as usize));
+        for (k, (i, g, mom)) in per.iter_mut().enumerate() {
+            let v = acc.graph_values(ri, chunk.as_ref(), g, eng.mp(*i));
+            let (s0, s1, s2) = summary::moments(r.m_first, v.iter().copied());
+            mom.push((r.m_first, 1.0, s0, s1, s2));
+            if keep {
+                kept[k].push(v);
+            }
+        }
+    }
+    for (k, (i, g, mom)) in per.iter().enumerate() {
+        let gp: Vec<f64> = mom.iter().map(|m| m.2).collect();
+        let (gm, gsd) = summary::mean_sd(mom);
+        let q = summary::quantiles(&levels, &gp, &lasts, |ri| {
+            if keep {
+                kept[k][ri].clone()
+            } else {
+                acc.graph_values(ri, None, g, eng.mp(*i))
+            }
+        });
+        top_graphs.push(TopGraph {
+            index: *i as u64,
+            cliques: g.cliques().to_vec(),
+            separators: g.separators().to_vec(),
+            probability: probs[*i],
+            mean: gm + n,
+            sd: gsd,
+            median: q[q.len() - 1] + n as u64,
+            quantiles: to_q(&q[..q.len() - 1]),
+        });
+    }
+    // The pmf output.
+    let stored = &acc.store.pts;
+    let want = match opts.pmf {
+        PmfOutput::None => 0,
+        PmfOutput::All => {
+            if acc.store.stride > 1 {
+                warnings.push(format!(
+                    "the pmf has {points} points; every {}-th is reported",
+                    acc.store.stride
+                ));
+            }
+            stored.len()
+        }
+        PmfOutput::Thinned(k) => k,
+    };
+    let mut pmf = Vec::new();
+    if want > 0 {
+        let mut step = 1usize;
+        while stored.len().div_ceil(step) > want {
+            step *= 2;
+        }
+        pmf.extend(stored.iter().step_by(step).map(|&(m, p, r)| PmfPoint {
+            n: m + n as u64,
+            probability: p * scales[r] / total,
+        }));
+        if pmf.last().is_none_or(|p| p.n != last_rec.m_last + n as u64) {
+            pmf.push(PmfPoint {
+                n: last_rec.m_last + n as u64,
+                probability: pmf_at_top,
+            });
+        }
+    }
+    let tail_exponent = prior_exp.map(|p| e_max + p);
+    let mean_finite = tail_exponent.is_none_or(|e| e < -2.0);
+    if let Some(e) = tail_exponent {
+        if e >= -1.0 {
+            warnings.push(format!("the posterior of N is improper without truncation (heaviest graph tail N^{e:.4}, exponent ≥ −1): every summary depends on the grid"));
+        } else if !mean_finite {
+            warnings.push(format!(
+                "the posterior mean of N is infinite without truncation (heaviest graph tail N^{e:.4}; the saturated graph gives δ − 1 − 2^t·δ): the mean and sd are over the grid up to m = {} and grow with it; use the median and quantiles",
+                last_rec.m_last
+            ));
+        }
+    }
+    if auto_ratio.is_none() {
+        if let Some(f) = tail_mass.filter(|f| *f > 1e-3) {
+            warnings.push(format!("an estimated {f:.3e} of the posterior mass lies beyond the grid top m = {}: the mean, sd and upper quantiles are truncated there", last_rec.m_last));
+        }
+    }
+    let st = acc.stats;
+    Ok(DgaPosterior {
+        lists: eng.data.t,
+        observed: n as u64,
+        delta,
+        mean: mean_m + n,
+        sd,
+        median: qs[qs.len() - 1] + n as u64,
+        quantiles: to_q(&qs[..qs.len() - 1]),
+        mean_finite,
+        tail_exponent,
+        grid: GridReport {
+            min: acc.recs[0].m_first,
+            max: last_rec.m_last,
+            points,
+            tail_mass,
+            tail_slope,
+            pmf_at_top,
+            auto_ratio,
+            target_met,
+        },
+        graphs: eng.graphs as u64,
+        top_graphs,
+        pmf,
+        graph_probabilities: opts.graph_probabilities.then_some(probs),
+        log_normaliser: acc.s_ref + total.ln(),
+        evaluation: Evaluation {
+            blocks: st.blocks,
+            skipped: st.skipped,
+            direct: st.direct,
+            rising: st.rising,
+            max_recurrence_error: st.max_recurrence_error,
+        },
+        warnings,
+    })
+}
