@@ -129,34 +129,55 @@ impl Engine {
         }
     }
 
-    /// Largest upper bound and largest anchor value of `L` over all graphs on the piece.
-    pub fn chunk_extremes(&self, chunk: &Chunk) -> (f64, f64) {
+    /// Largest upper bound and largest anchor value of `L` over all graphs on the piece, and
+    /// per block a lower bound of `log Σ_g exp(L_g)`; `on_graph(index, largest anchor value)`.
+    pub fn chunk_extremes(
+        &self,
+        chunk: &Chunk,
+        mut on_graph: impl FnMut(usize, f64),
+    ) -> (f64, f64, Vec<f64>) {
+        let nb = chunk.blocks();
         let mut out = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        let mut lower = vec![f64::NEG_INFINITY; nb];
         self.run(
             |first, gs, scr| {
                 let mut e = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+                let mut lw = vec![f64::NEG_INFINITY; nb];
+                let mut tops = Vec::with_capacity(gs.len());
                 for (i, g) in gs.iter().enumerate() {
                     let mp = self.mp(first + i);
                     if mp == f64::NEG_INFINITY {
+                        tops.push(f64::NEG_INFINITY);
                         continue;
                     }
-                    let (ub, top) = chunk.extremes(&self.data, g, mp, scr);
+                    let (ub, top) = chunk.extremes(&self.data, g, mp, scr, &mut lw);
                     e = (e.0.max(ub), e.1.max(top));
+                    tops.push(top);
                 }
-                e
+                (first, e, lw, tops)
             },
-            |e| out = (out.0.max(e.0), out.1.max(e.1)),
+            |(first, e, lw, tops)| {
+                out = (out.0.max(e.0), out.1.max(e.1));
+                lower.iter_mut().zip(lw).for_each(|(a, b)| *a = a.max(b));
+                for (i, t) in tops.into_iter().enumerate() {
+                    on_graph(first + i, t);
+                }
+            },
         );
-        out
+        (out.0, out.1, lower)
     }
 
     /// The unnormalised pmf `Σ_g exp(L_g(m) − shift)` on the piece; `on_graph(index, sum)`
-    /// receives each graph's sum over the piece, in enumeration order.
+    /// receives each graph's sum over the piece, in enumeration order. `skip`: see
+    /// [`Chunk::evaluate`] (`None` when pruning is off), with `gmax[g]` the largest anchor
+    /// value of graph `g` seen on the grid.
+    #[allow(clippy::too_many_arguments)]
     pub fn chunk_pmf(
         &self,
         chunk: &Chunk,
         shift: f64,
-        skip_below: f64,
+        skip: Option<(f64, &[f64])>,
+        gmax: &[f64],
         mut on_graph: impl FnMut(usize, f64),
         stats: &mut Stats,
     ) -> Vec<f64> {
@@ -171,10 +192,8 @@ impl Engine {
                     let s = if mp == f64::NEG_INFINITY {
                         0.0
                     } else {
-                        let d = &self.data;
-                        chunk.evaluate(
-                            d, g, mp, shift, skip_below, self.prune, scr, &mut acc, &mut st,
-                        )
+                        let gm = gmax[first + i];
+                        chunk.evaluate(&self.data, g, mp, shift, skip, gm, scr, &mut acc, &mut st)
                     };
                     sums.push(s);
                 }

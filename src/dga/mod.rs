@@ -428,6 +428,10 @@ pub struct Evaluation {
     pub blocks: u64,
     /// Of those, skipped as certified negligible.
     pub skipped: u64,
+    /// Graph × grid-point pairs visited.
+    pub points: u64,
+    /// Of those, in skipped blocks.
+    pub skipped_points: u64,
     /// Of those, evaluated point by point (start far below underflow).
     pub direct: u64,
     /// Of those, run scaled up because they start near underflow and rise.

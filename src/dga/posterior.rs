@@ -40,6 +40,8 @@ struct Record {
     m_last: u64,
     shift: f64,
     skip: f64,
+    /// Per block, the lower bound of the log pmf used for skipping.
+    lower: Vec<f64>,
     total: f64,
     s1: f64,
     s2: f64,
@@ -79,6 +81,8 @@ struct Accum<'a> {
     prior_vec: Option<&'a [f64]>,
     grid: &'a Grid,
     weights: Vec<f64>,
+    /// Per graph, the largest anchor value of `L_g` seen (a lower bound of its weight).
+    gmax: Vec<f64>,
     s_ref: f64,
     recs: Vec<Record>,
     store: Store,
@@ -96,6 +100,7 @@ impl<'a> Accum<'a> {
             prior_vec,
             grid: &opts.grid,
             weights: vec![0.0; eng.graphs],
+            gmax: vec![f64::NEG_INFINITY; eng.graphs],
             s_ref: f64::NEG_INFINITY,
             recs: Vec::new(),
             store: Store {
@@ -142,7 +147,7 @@ impl<'a> Accum<'a> {
         Points::new(&self.eng.data, &v[lo..hi], &prior)
     }
 
-    fn record(&mut self, kind: Kind, shift: f64, skip: f64, pts: Vec<(u64, f64)>) {
+    fn record(&mut self, kind: Kind, shift: f64, skip: f64, lower: Vec<f64>, pts: Vec<(u64, f64)>) {
         let (m_first, m_last) = (pts[0].0, pts[pts.len() - 1].0);
         let (total, s1, s2) = summary::moments(m_first, pts.iter().copied());
         let r = self.recs.len();
@@ -156,6 +161,7 @@ impl<'a> Accum<'a> {
             m_last,
             shift,
             skip,
+            lower,
             total,
             s1,
             s2,
@@ -163,22 +169,41 @@ impl<'a> Accum<'a> {
         });
     }
 
-    /// Evaluate `m = lo..=hi`.
+    /// Evaluate `m = lo..=hi`: first the bounds of every piece (so that each graph's largest
+    /// value on the grid so far is known), then the pieces.
     fn contiguous(&mut self, lo: u64, hi: u64) {
         let ch = piece_len(self.eng.data.t);
+        let mut ranges = Vec::new();
         let mut m = lo;
         while m <= hi {
             let end = hi.min((m / ch + 1) * ch - 1);
-            let len = (end - m + 1) as usize;
+            ranges.push((m, (end - m + 1) as usize));
+            m = end + 1;
+        }
+        let mut bounds = Vec::with_capacity(ranges.len());
+        for &(m, len) in &ranges {
             let chunk = self.chunk(m, len);
-            let (ub, top) = self.eng.chunk_extremes(&chunk);
+            let gmax = &mut self.gmax;
+            let b = self
+                .eng
+                .chunk_extremes(&chunk, |g, top| gmax[g] = gmax[g].max(top));
+            bounds.push(b);
+        }
+        let mut old: Option<Chunk> = None;
+        for (&(m, len), (ub, top, lower)) in ranges.iter().zip(bounds) {
             let (shift, skip) = (ub, top - SKIP_LOG);
             let pmf = if ub.is_finite() {
+                let chunk = self.chunk(m, len).with_ratios(&self.eng.data, old.take());
                 self.rescale_to(shift);
                 let f = (shift - self.s_ref).exp();
                 let w = &mut self.weights;
-                self.eng
-                    .chunk_pmf(&chunk, shift, skip, |g, s| w[g] += s * f, &mut self.stats)
+                let sk = self.eng.prune.then_some((skip, lower.as_slice()));
+                let st = &mut self.stats;
+                let pmf =
+                    self.eng
+                        .chunk_pmf(&chunk, shift, sk, &self.gmax, |g, s| w[g] += s * f, st);
+                old = Some(chunk);
+                pmf
             } else {
                 vec![0.0; len]
             };
@@ -187,8 +212,7 @@ impl<'a> Accum<'a> {
                 .enumerate()
                 .map(|(i, p)| (m + i as u64, p))
                 .collect();
-            self.record(Kind::Contiguous, shift, skip, pts);
-            m = end + 1;
+            self.record(Kind::Contiguous, shift, skip, lower, pts);
         }
     }
 
@@ -215,7 +239,7 @@ impl<'a> Accum<'a> {
                 vec![0.0; hi - lo]
             };
             let pts = v[lo..hi].iter().copied().zip(pmf).collect();
-            self.record(Kind::Values(lo, hi), shift, f64::NAN, pts);
+            self.record(Kind::Values(lo, hi), shift, f64::NAN, Vec::new(), pts);
         }
     }
 
@@ -251,10 +275,13 @@ impl<'a> Accum<'a> {
         }
         let pmf = match r.kind {
             Kind::Contiguous => {
-                let chunk = self.chunk(r.m_first, (r.m_last - r.m_first + 1) as usize);
+                let chunk = self
+                    .chunk(r.m_first, (r.m_last - r.m_first + 1) as usize)
+                    .with_ratios(&self.eng.data, None);
                 let mut st = Stats::default();
+                let sk = self.eng.prune.then_some((r.skip, r.lower.as_slice()));
                 self.eng
-                    .chunk_pmf(&chunk, r.shift, r.skip, |_, _| {}, &mut st)
+                    .chunk_pmf(&chunk, r.shift, sk, &self.gmax, |_, _| {}, &mut st)
             }
             Kind::Values(lo, hi) => {
                 let pts = self.points(lo, hi);
@@ -279,6 +306,7 @@ impl<'a> Accum<'a> {
         chunk: Option<&Chunk>,
         g: &Graph,
         mp: f64,
+        gi: usize,
     ) -> Vec<(u64, f64)> {
         let r = &self.recs[ri];
         let f = self.scale(r);
@@ -288,7 +316,9 @@ impl<'a> Accum<'a> {
                 let chunk = match chunk {
                     Some(c) => c,
                     None => {
-                        own = self.chunk(r.m_first, (r.m_last - r.m_first + 1) as usize);
+                        own = self
+                            .chunk(r.m_first, (r.m_last - r.m_first + 1) as usize)
+                            .with_ratios(&self.eng.data, None);
                         &own
                     }
                 };
@@ -296,13 +326,14 @@ impl<'a> Accum<'a> {
                 let (mut scr, mut st) = (Scratch::default(), Stats::default());
                 let d = &self.eng.data;
                 if r.shift.is_finite() {
+                    let sk = self.eng.prune.then_some((r.skip, r.lower.as_slice()));
                     chunk.evaluate(
                         d,
                         g,
                         mp,
                         r.shift,
-                        r.skip,
-                        self.eng.prune,
+                        sk,
+                        self.gmax[gi],
                         &mut scr,
                         &mut acc,
                         &mut st,
@@ -638,10 +669,12 @@ fn finish(
     let mut kept: Vec<Vec<Vec<(u64, f64)>>> = vec![Vec::new(); per.len()];
     for ri in 0..acc.recs.len() {
         let r = &acc.recs[ri];
-        let chunk = (r.kind == Kind::Contiguous)
-            .then(|| acc.chunk(r.m_first, (r.m_last - r.m_first + 1) as usize));
+        let chunk = (r.kind == Kind::Contiguous).then(|| {
+            acc.chunk(r.m_first, (r.m_last - r.m_first + 1) as usize)
+                .with_ratios(&eng.data, None)
+        });
         for (k, (i, g, mom)) in per.iter_mut().enumerate() {
-            let v = acc.graph_values(ri, chunk.as_ref(), g, eng.mp(*i));
+            let v = acc.graph_values(ri, chunk.as_ref(), g, eng.mp(*i), *i);
             let (s0, s1, s2) = summary::moments(r.m_first, v.iter().copied());
             mom.push((r.m_first, 1.0, s0, s1, s2));
             if keep {
@@ -656,7 +689,7 @@ fn finish(
             if keep {
                 kept[k][ri].clone()
             } else {
-                acc.graph_values(ri, None, g, eng.mp(*i))
+                acc.graph_values(ri, None, g, eng.mp(*i), *i)
             }
         });
         top_graphs.push(TopGraph {
@@ -748,6 +781,8 @@ fn finish(
         evaluation: Evaluation {
             blocks: st.blocks,
             skipped: st.skipped,
+            points: st.points,
+            skipped_points: st.skipped_points,
             direct: st.direct,
             rising: st.rising,
             max_recurrence_error: st.max_recurrence_error,
