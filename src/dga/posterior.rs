@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use super::chunk::{Chunk, Scratch, Stats, SKIP_LOG};
 use super::data::Data;
 use super::engine::{Engine, Points};
@@ -502,6 +504,18 @@ pub(crate) fn run(t: usize, counts: &[u64], opts: &DgaOptions) -> Result<DgaPost
     let delta = delta_of(t, opts);
     let data = Data::new(t, counts, delta, &opts.prior)?;
     let n = data.n;
+    // Refuse too much work before enumerating (8 lists: 30,888,596 graphs).
+    if let (None, Some(count)) = (max_clique, graphs::graph_count(t)) {
+        let points = match &opts.grid {
+            Grid::Auto => ((LADDER[0].min(opts.auto_cap) as f64 * n) as u64).min(MAX_M) + 1,
+            Grid::Max(m) => m + 1,
+            Grid::Range { from, to } => to - from + 1,
+            Grid::Values(v) => v.len() as u64,
+        };
+        if count as f64 * points as f64 > opts.work_limit {
+            return Err(work_error(t, count as usize, points, opts));
+        }
+    }
     let (graphs, mp, e_max) = prepass(&data, max_clique, &opts.model_prior)?;
     let prior_exp = data.prior_kind().tail_exponent();
     // A vector prior with -inf entries is evaluated point by point (the ratios are undefined).
@@ -673,8 +687,11 @@ fn finish(
             acc.chunk(r.m_first, (r.m_last - r.m_first + 1) as usize)
                 .with_ratios(&eng.data, None)
         });
-        for (k, (i, g, mom)) in per.iter_mut().enumerate() {
-            let v = acc.graph_values(ri, chunk.as_ref(), g, eng.mp(*i), *i);
+        let vals: Vec<Vec<(u64, f64)>> = per
+            .par_iter()
+            .map(|(i, g, _)| acc.graph_values(ri, chunk.as_ref(), g, eng.mp(*i), *i))
+            .collect();
+        for (k, ((_, _, mom), v)) in per.iter_mut().zip(vals).enumerate() {
             let (s0, s1, s2) = summary::moments(r.m_first, v.iter().copied());
             mom.push((r.m_first, 1.0, s0, s1, s2));
             if keep {
