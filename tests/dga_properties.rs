@@ -394,3 +394,22 @@ proptest! {
         }
     }
 }
+
+/// Extreme δ still gives a normalised posterior (no NaN from the curvature bounds).
+#[test]
+fn extreme_delta() {
+    let (t, c) = data("artificial_3");
+    for d in [1e-200, 1e-12, 1e3] {
+        let p = dga::dga(
+            t,
+            &c,
+            &full(DgaOptions::default().delta(d).grid(Grid::Max(1920))),
+        )
+        .unwrap();
+        let m: f64 = p.pmf.iter().map(|x| x.probability).sum();
+        assert!(
+            (m - 1.0).abs() < 1e-10 && p.mean.is_finite(),
+            "delta {d}: {m}"
+        );
+    }
+}

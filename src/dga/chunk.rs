@@ -281,7 +281,14 @@ impl Chunk {
         for &s in g.separators() {
             curv -= self.psi_up[s as usize * nb + b];
         }
-        anchors[b].max(anchors[b + 1]) + (-curv).max(0.0) * self.sq[b] + self.prior_excess[b]
+        let ub =
+            anchors[b].max(anchors[b + 1]) + (-curv).max(0.0) * self.sq[b] + self.prior_excess[b];
+        // δ-sized arguments can overflow the ψ' bounds (∞ − ∞): then no bound.
+        if ub.is_nan() {
+            f64::INFINITY
+        } else {
+            ub
+        }
     }
 
     /// Lower bound of `L_g` on block `b`: `L ≥ chord − K·span²/8` when `L'' ≤ K`.
@@ -295,7 +302,13 @@ impl Chunk {
         for &s in g.separators() {
             curv -= self.psi_lo[s as usize * nb + b];
         }
-        anchors[b].min(anchors[b + 1]) - curv.max(0.0) * self.sq[b] - self.prior_deficit[b]
+        let lb =
+            anchors[b].min(anchors[b + 1]) - curv.max(0.0) * self.sq[b] - self.prior_deficit[b];
+        if lb.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            lb
+        }
     }
 
     /// Number of blocks.
@@ -303,7 +316,7 @@ impl Chunk {
         self.aidx.len() - 1
     }
 
-    /// The largest upper bound and the largest anchor value of `L_g` on the piece; raises
+    /// The largest (finite) upper bound and the largest anchor value of `L_g` on the piece; raises
     /// `lower[b]` to the graph's lower bound on block `b` (so that `lower` ends as the
     /// largest over graphs, itself a lower bound of the log pmf there).
     pub fn extremes(
@@ -318,7 +331,10 @@ impl Chunk {
         self.anchors(data, g, mp, &mut anchors);
         let mut ub = f64::NEG_INFINITY;
         for (b, l) in lower.iter_mut().enumerate() {
-            ub = ub.max(self.bound(g, &anchors, b));
+            let u = self.bound(g, &anchors, b);
+            if u.is_finite() {
+                ub = ub.max(u);
+            }
             *l = l.max(self.lower(g, &anchors, b));
         }
         let top = anchors.iter().copied().fold(f64::NEG_INFINITY, f64::max);

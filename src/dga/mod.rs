@@ -22,7 +22,7 @@
 //! # Cost
 //!
 //! The per-subset tables are built once per piece of the grid; each graph then costs about
-//! `|𝒞| + |𝒮| + 3` multiply-adds per grid point (see [`chunk`]). Memory is
+//! `|𝒞| + |𝒮| + 3` multiply-adds per grid point (see `chunk.rs`). Memory is
 //! O(#graphs + 2^t·piece), never #graphs × grid: the graphs are streamed from the
 //! enumeration, the grid is processed in pieces of 4,096–8,192 points, and the pmf is kept in
 //! full only up to 2^21 points (beyond that every other point is dropped as needed, and
@@ -284,7 +284,7 @@ impl DgaOptions {
         match &self.prior {
             NPrior::Reciprocal => {}
             NPrior::LogNormal { mu, sd } => {
-                if !mu.is_finite() || !(*sd > 0.0 && sd.is_finite()) {
+                if !(mu.is_finite() && *sd > 0.0 && sd.is_finite()) {
                     return bad(
                         "prior",
                         format!("lognormal({mu}, {sd})"),

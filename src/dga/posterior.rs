@@ -12,6 +12,9 @@ use super::graphs::{self, group_digits, ChordalGraphs, Graph, MAX_LISTS};
 use super::summary;
 use super::*;
 
+/// A piece's moments for [`summary::mean_sd`]: `(m_first, scale, Σp, Σdp, Σd²p)`.
+type Moments = (u64, f64, f64, f64, f64);
+
 /// Points per piece of a listed grid.
 const VALUES_PIECE: usize = 1024;
 /// Grid points kept for the pmf (beyond: every other one dropped, as often as needed).
@@ -193,8 +196,8 @@ impl<'a> Accum<'a> {
         }
         let mut old: Option<Chunk> = None;
         for (&(m, len), (ub, top, lower)) in ranges.iter().zip(bounds) {
-            let (shift, skip) = (ub, top - SKIP_LOG);
-            let pmf = if ub.is_finite() {
+            let (shift, skip) = (ub.max(top), top - SKIP_LOG);
+            let pmf = if shift.is_finite() {
                 let chunk = self.chunk(m, len).with_ratios(&self.eng.data, old.take());
                 self.rescale_to(shift);
                 let f = (shift - self.s_ref).exp();
@@ -667,7 +670,7 @@ fn finish(
     let top_idx = rank_graphs(&probs, opts.top);
     let found = eng.graphs_at(&top_idx);
     let mut top_graphs = Vec::with_capacity(top_idx.len());
-    let mut per: Vec<(usize, Graph, Vec<(u64, f64, f64, f64, f64)>)> = top_idx
+    let mut per: Vec<(usize, Graph, Vec<Moments>)> = top_idx
         .iter()
         .map(|&i| {
             (
