@@ -118,6 +118,15 @@ pub(crate) struct Stats {
 }
 
 impl Stats {
+    /// Record the recurrence's value `got` against the exact `exact`.
+    #[inline]
+    fn check(&mut self, got: f64, exact: f64) {
+        if exact > 1e-250 {
+            let err = ((got - exact) / exact).abs();
+            self.max_recurrence_error = self.max_recurrence_error.max(err);
+        }
+    }
+
     pub fn merge(&mut self, o: &Stats) {
         self.blocks += o.blocks;
         self.skipped += o.skipped;
@@ -133,6 +142,7 @@ impl Stats {
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     anchors: Vec<f64>,
+    one: Vec<f64>,
     rho: Vec<f64>,
 }
 
@@ -361,100 +371,169 @@ impl Chunk {
         acc: &mut [f64],
         stats: &mut Stats,
     ) -> f64 {
+        let mut jobs = [Job::new(g, mp, gmax)];
+        self.evaluate_many(data, &mut jobs, shift, skip, scratch, acc, stats);
+        jobs[0].sum
+    }
+
+    /// [`Chunk::evaluate`] for several graphs at once, block by block (so that a block's
+    /// table rows stay in cache while every graph uses them); each job's `sum` receives its
+    /// graph's sum. Per graph, the arithmetic is the same as one graph at a time.
+    #[allow(clippy::too_many_arguments)]
+    pub fn evaluate_many(
+        &self,
+        data: &Data,
+        jobs: &mut [Job<'_>],
+        shift: f64,
+        skip: Option<(f64, &[f64])>,
+        scratch: &mut Scratch,
+        acc: &mut [f64],
+        stats: &mut Stats,
+    ) {
+        let na = self.aidx.len();
         let mut anchors = std::mem::take(&mut scratch.anchors);
+        let mut one = std::mem::take(&mut scratch.one);
         let mut rho = std::mem::take(&mut scratch.rho);
-        self.anchors(data, g, mp, &mut anchors);
-        let k = g.components();
-        let bd = &self.bd[(k - 1) * self.len..k * self.len];
-        let nb = self.aidx.len() - 1;
-        let mut sum = 0.0;
-        // The recurrence's value at the next block's start, checked against the exact one
-        // when that block is evaluated.
-        let mut pending: Option<f64> = None;
-        let mut check = |got: f64, exact: f64| {
-            if exact > 1e-250 {
-                let err = ((got - exact) / exact).abs();
-                stats.max_recurrence_error = stats.max_recurrence_error.max(err);
-            }
-        };
-        for b in 0..nb {
-            let expect = pending.take();
-            let lo = self.aidx[b];
-            let last_block = b + 1 == nb;
-            let hi = if last_block {
-                self.len - 1
+        anchors.clear();
+        for job in jobs.iter() {
+            if job.mp == f64::NEG_INFINITY {
+                anchors.extend(std::iter::repeat_n(f64::NEG_INFINITY, na));
             } else {
-                self.aidx[b + 1] - 1
-            };
-            stats.blocks += 1;
-            stats.points += (hi - lo + 1) as u64;
-            if let Some((skip_below, pmf_lower)) = skip {
-                let ub = self.bound(g, &anchors, b);
-                if ub < skip_below || ub < REL_LOG + pmf_lower[b].min(gmax) {
-                    stats.skipped += 1;
-                    stats.skipped_points += (hi - lo + 1) as u64;
+                self.anchors(data, job.g, job.mp, &mut one);
+                anchors.extend_from_slice(&one);
+            }
+        }
+        for b in 0..na - 1 {
+            for (k, job) in jobs.iter_mut().enumerate() {
+                if job.mp == f64::NEG_INFINITY {
                     continue;
                 }
-            }
-            let x = anchors[b] - shift;
-            if lo == hi {
-                let w0 = x.exp();
-                if let Some(e) = expect {
-                    check(e, w0);
-                }
-                acc[lo] += w0;
-                sum += w0;
-                continue;
-            }
-            // A block whose start is within e^-644 of underflow but that rises: run the
-            // recurrence e^700 higher and scale down when adding (values below e^-708
-            // become subnormal, i.e. below 1e-300 of the largest).
-            let lift = if x >= SEED_LOG { 0.0 } else { RISE };
-            if x + lift < SEED_LOG {
-                stats.direct += 1;
-                for i in lo..=hi {
-                    let m = (self.m0 + i as u64) as f64;
-                    let w = (data.log_joint(g, m, self.prior[i], mp) - shift).exp();
-                    acc[i] += w;
-                    sum += w;
-                }
-                continue;
-            }
-            let w0 = (x + lift).exp();
-            if let (Some(e), true) = (expect, lift == 0.0) {
-                check(e, w0);
-            }
-            let n = hi - lo + 1;
-            rho.resize(n, 0.0);
-            let mut rows: [&[f64]; 16] = [&[]; 16];
-            let mut r = 0;
-            for &c in g.cliques() {
-                let s = c as usize;
-                rows[r] = &self.u[s * self.len + lo..s * self.len + hi + 1];
-                r += 1;
-            }
-            for &s in g.separators() {
-                let s = s as usize;
-                rows[r] = &self.v[s * self.len + lo..s * self.len + hi + 1];
-                r += 1;
-            }
-            product(&mut rho[..n], &bd[lo..=hi], &rows[..r]);
-            if lift > 0.0 {
-                stats.rising += 1;
-                sum += scan_scaled(w0, (-lift).exp(), &rho[..n], &mut acc[lo..=hi]);
-                continue;
-            }
-            let (s, last, next) = scan(w0, &rho[..n], &mut acc[lo..=hi]);
-            sum += s;
-            if last_block {
-                check(last, (anchors[b + 1] - shift).exp());
-            } else {
-                pending = Some(next);
+                let a = &anchors[k * na..(k + 1) * na];
+                self.block(data, job, a, b, shift, skip, &mut rho, acc, stats);
             }
         }
         scratch.anchors = anchors;
+        scratch.one = one;
         scratch.rho = rho;
-        sum
+    }
+
+    /// One graph on block `b`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn block(
+        &self,
+        data: &Data,
+        job: &mut Job<'_>,
+        anchors: &[f64],
+        b: usize,
+        shift: f64,
+        skip: Option<(f64, &[f64])>,
+        rho: &mut Vec<f64>,
+        acc: &mut [f64],
+        stats: &mut Stats,
+    ) {
+        let (g, mp) = (job.g, job.mp);
+        let nb = self.aidx.len() - 1;
+        let expect = job.pending.take();
+        let lo = self.aidx[b];
+        let last_block = b + 1 == nb;
+        let hi = if last_block {
+            self.len - 1
+        } else {
+            self.aidx[b + 1] - 1
+        };
+        stats.blocks += 1;
+        stats.points += (hi - lo + 1) as u64;
+        if let Some((skip_below, pmf_lower)) = skip {
+            let ub = self.bound(g, anchors, b);
+            if ub < skip_below || ub < REL_LOG + pmf_lower[b].min(job.gmax) {
+                stats.skipped += 1;
+                stats.skipped_points += (hi - lo + 1) as u64;
+                return;
+            }
+        }
+        let x = anchors[b] - shift;
+        if lo == hi {
+            let w0 = x.exp();
+            if let Some(e) = expect {
+                stats.check(e, w0);
+            }
+            acc[lo] += w0;
+            job.sum += w0;
+            return;
+        }
+        // A block whose start is within e^-644 of underflow but that rises: run the
+        // recurrence e^700 higher and scale down when adding (values below e^-708
+        // become subnormal, i.e. below 1e-300 of the largest).
+        let lift = if x >= SEED_LOG { 0.0 } else { RISE };
+        if x + lift < SEED_LOG {
+            stats.direct += 1;
+            for i in lo..=hi {
+                let m = (self.m0 + i as u64) as f64;
+                let w = (data.log_joint(g, m, self.prior[i], mp) - shift).exp();
+                acc[i] += w;
+                job.sum += w;
+            }
+            return;
+        }
+        let w0 = (x + lift).exp();
+        if let (Some(e), true) = (expect, lift == 0.0) {
+            stats.check(e, w0);
+        }
+        let n = hi - lo + 1;
+        rho.resize(n, 0.0);
+        let mut rows: [&[f64]; 16] = [&[]; 16];
+        let mut r = 0;
+        for &c in g.cliques() {
+            let s = c as usize;
+            rows[r] = &self.u[s * self.len + lo..s * self.len + hi + 1];
+            r += 1;
+        }
+        for &s in g.separators() {
+            let s = s as usize;
+            rows[r] = &self.v[s * self.len + lo..s * self.len + hi + 1];
+            r += 1;
+        }
+        let k = g.components();
+        let bd = &self.bd[(k - 1) * self.len + lo..(k - 1) * self.len + hi + 1];
+        product(&mut rho[..n], bd, &rows[..r]);
+        if lift > 0.0 {
+            stats.rising += 1;
+            job.sum += scan_scaled(w0, (-lift).exp(), &rho[..n], &mut acc[lo..=hi]);
+            return;
+        }
+        let (s, last, next) = scan(w0, &rho[..n], &mut acc[lo..=hi]);
+        job.sum += s;
+        if last_block {
+            stats.check(last, (anchors[b + 1] - shift).exp());
+        } else {
+            job.pending = Some(next);
+        }
+    }
+}
+
+/// One graph's state while a piece is walked block by block.
+#[derive(Debug, Clone)]
+pub(crate) struct Job<'g> {
+    pub g: &'g Graph,
+    pub mp: f64,
+    pub gmax: f64,
+    /// The graph's sum over the piece so far.
+    pub sum: f64,
+    /// The recurrence's value at the next block's start, checked against the exact one when
+    /// that block is evaluated.
+    pending: Option<f64>,
+}
+
+impl<'g> Job<'g> {
+    pub fn new(g: &'g Graph, mp: f64, gmax: f64) -> Self {
+        Self {
+            g,
+            mp,
+            gmax,
+            sum: 0.0,
+            pending: None,
+        }
     }
 }
 

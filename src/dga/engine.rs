@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use super::chunk::{Chunk, Scratch, Stats};
+use super::chunk::{Chunk, Job, Scratch, Stats};
 use super::data::Data;
 use super::graphs::{ChordalGraphs, Graph};
 
@@ -185,18 +185,15 @@ impl Engine {
         self.run(
             |first, gs, scr| {
                 let mut acc = vec![0.0; chunk.len];
-                let mut sums = Vec::with_capacity(gs.len());
                 let mut st = Stats::default();
-                for (i, g) in gs.iter().enumerate() {
-                    let mp = self.mp(first + i);
-                    let s = if mp == f64::NEG_INFINITY {
-                        0.0
-                    } else {
-                        let gm = gmax[first + i];
-                        chunk.evaluate(&self.data, g, mp, shift, skip, gm, scr, &mut acc, &mut st)
-                    };
-                    sums.push(s);
-                }
+                let mut jobs: Vec<Job> = gs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| Job::new(g, self.mp(first + i), gmax[first + i]))
+                    .collect();
+                let d = &self.data;
+                chunk.evaluate_many(d, &mut jobs, shift, skip, scr, &mut acc, &mut st);
+                let sums: Vec<f64> = jobs.iter().map(|j| j.sum).collect();
                 (first, acc, sums, st)
             },
             |(first, acc, sums, st)| {
