@@ -78,7 +78,7 @@ impl Engine {
         model_prior: Option<Vec<f64>>,
         prune: bool,
     ) -> Self {
-        let task = (graphs / 16).clamp(16, 1024);
+        let task = (graphs / 64).clamp(16, 512);
         Self {
             data,
             max_clique,
