@@ -6,6 +6,8 @@
 //! grid pulls up to [`BATCH_TASKS`] tasks' worth of graphs, evaluates the tasks with rayon,
 //! and adds their partial pmfs and per-graph sums in task order.
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use super::chunk::{Chunk, Job, Scratch, Stats};
@@ -27,6 +29,8 @@ pub(crate) struct Engine {
     pub prune: bool,
     /// Graphs per task (depends only on the number of graphs).
     task: usize,
+    /// Spare per-task buffers (reused across pieces: fresh pages cost more than the work).
+    pool: Mutex<Vec<Vec<f64>>>,
 }
 
 /// Arbitrary grid points with their `T_A` values (`Grid::Values`, tail points).
@@ -86,6 +90,29 @@ impl Engine {
             model_prior,
             prune,
             task,
+            pool: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A zeroed buffer of `len` values, from the pool if one is spare.
+    fn buffer(&self, len: usize) -> Vec<f64> {
+        let mut b = self
+            .pool
+            .lock()
+            .map(|mut p| p.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        b.clear();
+        b.resize(len, 0.0);
+        b
+    }
+
+    fn recycle(&self, b: Vec<f64>) {
+        if let Ok(mut p) = self.pool.lock() {
+            if p.len() < 2 * BATCH_TASKS {
+                p.push(b);
+            }
         }
     }
 
@@ -184,7 +211,7 @@ impl Engine {
         let mut pmf = vec![0.0; chunk.len];
         self.run(
             |first, gs, scr| {
-                let mut acc = vec![0.0; chunk.len];
+                let mut acc = self.buffer(chunk.len);
                 let mut st = Stats::default();
                 let mut jobs: Vec<Job> = gs
                     .iter()
@@ -198,6 +225,7 @@ impl Engine {
             },
             |(first, acc, sums, st)| {
                 pmf.iter_mut().zip(&acc).for_each(|(p, a)| *p += a);
+                self.recycle(acc);
                 for (i, s) in sums.into_iter().enumerate() {
                     on_graph(first + i, s);
                 }

@@ -88,7 +88,7 @@ pub(super) struct Accum<'a> {
 }
 
 impl<'a> Accum<'a> {
-    pub(super) fn new(eng: &'a Engine, opts: &'a DgaOptions, first: u64) -> Self {
+    pub(super) fn new(eng: &'a Engine, opts: &'a DgaOptions, first: u64, points: u64) -> Self {
         let prior_vec = match &opts.prior {
             NPrior::Vector(v) => Some(v.as_slice()),
             _ => None,
@@ -104,7 +104,7 @@ impl<'a> Accum<'a> {
             store: Store {
                 stride: 1,
                 first,
-                pts: Vec::new(),
+                pts: Vec::with_capacity(points.min(STORE_LIMIT as u64 + 1) as usize),
             },
             stats: Stats::default(),
         }
@@ -151,15 +151,17 @@ impl<'a> Accum<'a> {
         shift: f64,
         skip: f64,
         lower: Vec<f64>,
-        pts: Vec<(u64, f64)>,
+        ms: &[u64],
+        pmf: &[f64],
     ) {
-        let (m_first, m_last) = (pts[0].0, pts[pts.len() - 1].0);
-        let (total, s1, s2) = summary::moments(m_first, pts.iter().copied());
+        let pts = || ms.iter().copied().zip(pmf.iter().copied());
+        let (m_first, m_last) = (ms[0], ms[ms.len() - 1]);
+        let (total, s1, s2) = summary::moments(m_first, pts());
         let r = self.recs.len();
-        for &(m, p) in &pts {
+        for (m, p) in pts() {
             self.store.push(m, p, r);
         }
-        let last = pts[pts.len() - 1].1;
+        let last = pmf[pmf.len() - 1];
         self.recs.push(Record {
             kind,
             m_first,
@@ -212,12 +214,8 @@ impl<'a> Accum<'a> {
             } else {
                 vec![0.0; len]
             };
-            let pts = pmf
-                .into_iter()
-                .enumerate()
-                .map(|(i, p)| (m + i as u64, p))
-                .collect();
-            self.record(Kind::Contiguous, shift, skip, lower, pts);
+            let ms: Vec<u64> = (m..m + len as u64).collect();
+            self.record(Kind::Contiguous, shift, skip, lower, &ms, &pmf);
         }
     }
 
@@ -243,8 +241,14 @@ impl<'a> Accum<'a> {
             } else {
                 vec![0.0; hi - lo]
             };
-            let pts = v[lo..hi].iter().copied().zip(pmf).collect();
-            self.record(Kind::Values(lo, hi), shift, f64::NAN, Vec::new(), pts);
+            self.record(
+                Kind::Values(lo, hi),
+                shift,
+                f64::NAN,
+                Vec::new(),
+                &v[lo..hi],
+                &pmf,
+            );
         }
     }
 
@@ -312,7 +316,7 @@ impl<'a> Accum<'a> {
         g: &Graph,
         mp: f64,
         gi: usize,
-    ) -> Vec<(u64, f64)> {
+    ) -> Vec<f64> {
         let r = &self.recs[ri];
         let f = self.scale(r);
         let vals: Vec<f64> = match r.kind {
@@ -353,7 +357,7 @@ impl<'a> Accum<'a> {
                     .collect()
             }
         };
-        self.grid_ms(r).zip(vals).map(|(m, p)| (m, p * f)).collect()
+        vals.into_iter().map(|p| p * f).collect()
     }
 
     /// Estimated tail mass beyond the top and the slope there (`None` for a vector prior).

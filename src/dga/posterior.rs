@@ -178,7 +178,13 @@ pub(crate) fn run(t: usize, counts: &[u64], opts: &DgaOptions) -> Result<DgaPost
         Grid::Range { from, .. } => *from,
         Grid::Values(v) => v[0],
     };
-    let mut acc = Accum::new(&eng, &o, first);
+    let expected_points = match grid {
+        Grid::Auto => (LADDER[0] as f64 * n) as u64 + 1,
+        Grid::Max(m) => m + 1,
+        Grid::Range { from, to } => to - from + 1,
+        Grid::Values(v) => v.len() as u64,
+    };
+    let mut acc = Accum::new(&eng, &o, first, expected_points);
     let (mut auto_ratio, mut target_met) = (None, None);
     let mut tail = None;
     match grid {
@@ -317,19 +323,21 @@ fn finish(
     // Each top graph's values are kept for the quantiles when that is small enough, else
     // re-evaluated for the pieces that contain them.
     let keep = points.saturating_mul(per.len() as u64) <= STORE_LIMIT as u64;
-    let mut kept: Vec<Vec<Vec<(u64, f64)>>> = vec![Vec::new(); per.len()];
+    let mut kept: Vec<Vec<Vec<f64>>> = vec![Vec::new(); per.len()];
+    let mut old = None;
     for ri in 0..acc.recs.len() {
         let r = &acc.recs[ri];
         let chunk = (r.kind == Kind::Contiguous).then(|| {
             acc.chunk(r.m_first, (r.m_last - r.m_first + 1) as usize)
-                .with_ratios(&eng.data, None)
+                .with_ratios(&eng.data, old.take())
         });
-        let vals: Vec<Vec<(u64, f64)>> = per
+        let vals: Vec<Vec<f64>> = per
             .par_iter()
             .map(|(i, g, _)| acc.graph_values(ri, chunk.as_ref(), g, eng.mp(*i), *i))
             .collect();
+        old = chunk;
         for (k, ((_, _, mom), v)) in per.iter_mut().zip(vals).enumerate() {
-            let (s0, s1, s2) = summary::moments(r.m_first, v.iter().copied());
+            let (s0, s1, s2) = summary::moments(r.m_first, acc.grid_ms(r).zip(v.iter().copied()));
             mom.push((r.m_first, 1.0, s0, s1, s2));
             if keep {
                 kept[k].push(v);
@@ -340,11 +348,12 @@ fn finish(
         let gp: Vec<f64> = mom.iter().map(|m| m.2).collect();
         let (gm, gsd) = summary::mean_sd(mom);
         let q = summary::quantiles(&levels, &gp, &lasts, |ri| {
-            if keep {
+            let v = if keep {
                 kept[k][ri].clone()
             } else {
                 acc.graph_values(ri, None, g, eng.mp(*i), *i)
-            }
+            };
+            acc.grid_ms(&acc.recs[ri]).zip(v).collect()
         });
         top_graphs.push(TopGraph {
             index: *i as u64,
