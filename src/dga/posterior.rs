@@ -128,8 +128,8 @@ fn work_error(t: usize, graphs: usize, points: u64, opts: &DgaOptions) -> Error 
         count: group_digits(&graphs.to_string()),
         limit: (opts.work_limit / points as f64) as u64,
         suggestion: format!(
-            "{graphs} graphs × {points} grid points = {work:.2e} evaluations, about {:.0} s on 2 cores at ~1 ns each (work_limit {:.1e}); use a smaller grid, restrict max_clique, or raise work_limit",
-            work * 1e-9 / 2.0,
+            "{graphs} graphs × {points} grid points = {work:.2e} evaluations, about {:.0} s on 2 cores at ~3 ns each per core (work_limit {:.1e}); use a smaller grid, restrict max_clique, or raise work_limit",
+            work * 3e-9 / 2.0,
             opts.work_limit
         ),
     }
