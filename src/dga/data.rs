@@ -31,7 +31,11 @@ use super::NPrior;
 use crate::error::{Error, Result};
 
 /// `lgamma` accurate to about 1 ulp, δ-sized arguments included (FreeBSD's `lgamma_r` as
-/// ported by the `libm` crate; statrs' Lanczos `ln_gamma` is off by up to ~190 ulp near 1–3).
+/// ported by the `libm` crate). Checked against mpmath at 50 digits: libm is within 1 ulp at
+/// x = 1/256, 1/32, 1/8, 0.5, 0.9, 1.1, 1.5, 2.1, 2.5, 10.03, 1000.06, 2744.03, 54880,
+/// 137200.03, 10^6 (the test below keeps some of them); statrs 0.18's Lanczos `ln_gamma` is off by
+/// 97, 75, 123 and 188 ulp at 1.1, 1.5, 1.9 and 2.1 (absolute 1–2·10^-15), and is slower
+/// (26 vs 16 ns per call on this machine). Only the anchors call it, so its cost is minor.
 #[inline]
 pub(crate) fn lgamma(x: f64) -> f64 {
     libm::lgamma(x)
