@@ -415,3 +415,40 @@ fn extreme_delta() {
         );
     }
 }
+
+/// A grid beyond the 2^21 kept pmf points: the pmf is thinned and the quantiles come from
+/// re-evaluating the piece that holds them. Checked against dga's definition through the
+/// normalisers of shorter grids: `Σ_{m ≤ q_m} p = exp(log Z(0..=q_m) − log Z(grid))`.
+#[test]
+fn quantiles_on_a_thinned_grid() {
+    let (t, c) = data("artificial_3");
+    let n = 96u64;
+    let big = 3_000_000u64;
+    let p = dga::dga(t, &c, &full(DgaOptions::default().grid(Grid::Max(big)))).unwrap();
+    assert!(
+        p.pmf.len() <= (big / 2 + 2) as usize && p.warnings.iter().any(|w| w.contains("every"))
+    );
+    let log_z = |top: u64| {
+        dga::dga(
+            t,
+            &c,
+            &DgaOptions::default()
+                .grid(Grid::Max(top))
+                .pmf(PmfOutput::None),
+        )
+        .unwrap()
+        .log_normaliser
+    };
+    for q in p.quantiles.iter().chain([&dga::Quantile {
+        level: 0.5,
+        n: p.median,
+    }]) {
+        let m = q.n - n;
+        let at = (log_z(m) - p.log_normaliser).exp();
+        assert!(at >= q.level * (1.0 - 1e-12), "{q:?}: {at}");
+        if m > 0 {
+            let before = (log_z(m - 1) - p.log_normaliser).exp();
+            assert!(before < q.level * (1.0 + 1e-12), "{q:?}: {before}");
+        }
+    }
+}
