@@ -107,7 +107,10 @@ fn lists_by_name_and_order_independence() {
         for (x, y) in ra.iter().zip(rb) {
             assert!((f(x) - f(y)).abs() < 1e-8 * f(y), "{lists}: {x} vs {y}");
         }
-        assert_ne!(v["input_sha256"], base["input_sha256"], "another list order, another table");
+        assert_ne!(
+            v["input_sha256"], base["input_sha256"],
+            "another list order, another table"
+        );
     }
     // A subset, and an unknown name with a hint.
     let v = json(&["estimate", &freq, "--lists", "ABA,EXH", "--json"]);

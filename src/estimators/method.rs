@@ -1,6 +1,7 @@
 //! The registry of methods: every [`Estimator`] the crate has, by the name the CLI's
 //! `--method` and the reports use, built against a table.
 
+use super::dga::{Dga, DgaOptions};
 use super::lcmcr::{Lcmcr, LcmcrOptions};
 use super::loglinear::{LoglinearOptions, ModelSpec};
 use super::petersen::TwoListEstimator;
@@ -24,6 +25,8 @@ pub enum Method {
     Chapman,
     /// Manrique-Vallier's Bayesian latent-class model (LCMCR).
     Lcmcr(LcmcrOptions),
+    /// Madigan and York's Bayesian model averaging over decomposable graphs (dga).
+    Dga(DgaOptions),
 }
 
 impl Default for Method {
@@ -34,7 +37,7 @@ impl Default for Method {
 
 impl Method {
     /// Every method's name, in the order of `--help` and the report.
-    pub const NAMES: [&'static str; 16] = [
+    pub const NAMES: [&'static str; 17] = [
         "loglinear",
         "m0",
         "mt",
@@ -51,6 +54,7 @@ impl Method {
         "petersen",
         "chapman",
         "lcmcr",
+        "dga",
     ];
 
     /// A log-linear method with a selection rule.
@@ -77,6 +81,7 @@ impl Method {
             Method::LincolnPetersen => "petersen",
             Method::Chapman => "chapman",
             Method::Lcmcr(_) => "lcmcr",
+            Method::Dga(_) => "dga",
         }
     }
 
@@ -88,6 +93,7 @@ impl Method {
         match self {
             Method::Loglinear(o) => o.validate(),
             Method::Lcmcr(o) => o.validate(),
+            Method::Dga(o) => o.validate(),
             _ => Ok(()),
         }
     }
@@ -103,6 +109,7 @@ impl Method {
             Method::LincolnPetersen => Box::new(TwoListEstimator { chapman: false }),
             Method::Chapman => Box::new(TwoListEstimator { chapman: true }),
             Method::Lcmcr(o) => Box::new(Lcmcr(o.clone())),
+            Method::Dga(o) => Box::new(Dga(o.clone())),
         })
     }
 }
@@ -115,6 +122,7 @@ impl std::str::FromStr for Method {
             "petersen" => Ok(Method::LincolnPetersen),
             "chapman" => Ok(Method::Chapman),
             "lcmcr" => Ok(Method::Lcmcr(LcmcrOptions::default())),
+            "dga" => Ok(Method::Dga(DgaOptions::default())),
             _ => RcaptureModel::from_id(s)
                 .map(Method::Rcapture)
                 .ok_or_else(|| Error::InvalidOption {

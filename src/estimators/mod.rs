@@ -12,6 +12,7 @@
 //! [`crate::numeric`].
 
 pub mod covariates;
+pub mod dga;
 pub mod interval;
 pub mod lcmcr;
 pub mod loglinear;
@@ -62,6 +63,8 @@ pub enum Detail {
     TwoList(petersen::TwoList),
     /// LCMCR's posterior (draws, summaries, diagnostics).
     Lcmcr(Box<lcmcr::LcmcrPosterior>),
+    /// dga's graph-averaged posterior (pmf, graphs, grid).
+    Dga(Box<dga::DgaPosterior>),
 }
 
 /// What a method knew when it could not estimate (the model it tried and its existence

@@ -284,6 +284,19 @@ impl EstimateReport {
                 r.posterior = Some(PosteriorReport::Lcmcr(Box::new(LcmcrReport::from(&**post))));
                 r
             }
+            Detail::Dga(post) => {
+                let mut r = Self::empty(
+                    ModelHeader::without_model(table, &p.label, no_existence()),
+                    p.method,
+                    p.label.clone(),
+                );
+                r.warnings = post.warnings.clone();
+                r.posterior = Some(PosteriorReport::Dga(Box::new(DgaReport::new(
+                    post,
+                    table.names(),
+                ))));
+                r
+            }
             _ => Self::empty(
                 ModelHeader::without_model(
                     table,
@@ -362,6 +375,104 @@ fn no_existence() -> ExistenceReport {
 pub enum PosteriorReport {
     /// LCMCR.
     Lcmcr(Box<LcmcrReport>),
+    /// dga.
+    Dga(Box<DgaReport>),
+}
+
+/// One of the most probable graphs of dga's average.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopGraphReport {
+    /// Maximal cliques by list names, e.g. `["LA:NG", "GP"]`.
+    pub cliques: Vec<String>,
+    /// Separators of a junction tree by list names (a multiset; empty ones left out, so
+    /// a graph with `k` components has `k − 1` fewer separators than a tree would).
+    pub separators: Vec<String>,
+    /// The graph as a log-linear model by list names (`LA*NG + GP`, `main`).
+    pub model_names: String,
+    /// Posterior probability of the graph.
+    pub probability: f64,
+    /// Posterior median of N given the graph.
+    pub estimate: u64,
+    /// Posterior mean of N given the graph (over the grid).
+    pub mean: f64,
+    /// Quantiles of N given the graph.
+    pub quantiles: Map<String, Value>,
+}
+
+/// The `posterior` object of dga: `{mean, median, sd, quantiles, mean_finite, grid: {max,
+/// points, tail_mass, pmf_at_top, …}, graphs, top_graphs, pmf, delta, warnings}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DgaReport {
+    /// Posterior mean of N over the grid (infinite without truncation if `mean_finite` is
+    /// false).
+    pub mean: f64,
+    /// Posterior median of N (the estimate).
+    pub median: u64,
+    /// Posterior standard deviation of N over the grid.
+    pub sd: f64,
+    /// Quantiles (smallest grid N reaching the level) by level.
+    pub quantiles: Map<String, Value>,
+    /// Whether the untruncated mean is finite.
+    pub mean_finite: bool,
+    /// The grid of unobserved counts used and the mass estimated beyond it.
+    pub grid: crate::estimators::dga::GridReport,
+    /// Number of graphs averaged over.
+    pub graphs: u64,
+    /// The most probable graphs.
+    pub top_graphs: Vec<TopGraphReport>,
+    /// The pmf of N (thinned to about 1,000 points): `[N, probability]` pairs.
+    pub pmf: Vec<(u64, f64)>,
+    /// δ of the hyper-Dirichlet prior.
+    pub delta: f64,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+impl DgaReport {
+    /// The report of `p` on lists `names`.
+    pub fn new(p: &crate::estimators::dga::DgaPosterior, names: &[String]) -> Self {
+        let qmap = |qs: &[crate::estimators::dga::Quantile]| {
+            let mut m = Map::new();
+            for q in qs {
+                m.insert(level_key(q.level), Value::from(q.n));
+            }
+            m
+        };
+        let t = names.len();
+        Self {
+            mean: p.mean,
+            median: p.median,
+            sd: p.sd,
+            quantiles: qmap(&p.quantiles),
+            mean_finite: p.mean_finite,
+            grid: p.grid.clone(),
+            graphs: p.graphs,
+            top_graphs: p
+                .top_graphs
+                .iter()
+                .map(|g| TopGraphReport {
+                    cliques: g
+                        .cliques
+                        .iter()
+                        .map(|&c| term_label(c, names, ":"))
+                        .collect(),
+                    separators: g
+                        .separators
+                        .iter()
+                        .map(|&c| term_label(c, names, ":"))
+                        .collect(),
+                    model_names: Model::from_terms(t, g.cliques.iter().copied()).describe(names),
+                    probability: g.probability,
+                    estimate: g.median,
+                    mean: g.mean,
+                    quantiles: qmap(&g.quantiles),
+                })
+                .collect(),
+            pmf: p.pmf.iter().map(|x| (x.n, x.probability)).collect(),
+            delta: p.delta,
+            warnings: p.warnings.clone(),
+        }
+    }
 }
 
 /// Diagnostics and pooled summary of one traced quantity.

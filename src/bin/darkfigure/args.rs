@@ -125,6 +125,8 @@ pub struct EstimateArgs {
     pub boot: BootArgs,
     #[command(flatten)]
     pub mcmc: McmcArgs,
+    #[command(flatten)]
+    pub dga: DgaArgs,
     /// Write an SVG of the bootstrap distribution with the point estimate and the interval
     /// (needs --bootstrap or --replay), or for --method lcmcr the trace of N per chain and
     /// its posterior.
@@ -208,6 +210,27 @@ pub struct McmcArgs {
     pub draws_out: Option<String>,
 }
 
+/// Options of `--method dga` (an error with any other method).
+#[derive(Args)]
+pub struct DgaArgs {
+    /// dga: the hyper-Dirichlet parameter δ (default 2^-t).
+    #[arg(long, value_name = "D")]
+    pub delta: Option<f64>,
+    /// dga: the prior on N, `improper` (p(N) ∝ 1/N) or `lognormal:MU,SD` (of log N).
+    #[arg(long, value_name = "PRIOR")]
+    pub prior: Option<String>,
+    /// dga: the grid of unobserved counts, `auto` (extended until the mass beyond it is
+    /// below 1e-6) or MAX (m = 0, 1, …, MAX, dga's `Nmissing = 0:MAX`).
+    #[arg(long, value_name = "auto|MAX")]
+    pub grid: Option<String>,
+    /// dga: only graphs whose cliques have at most K lists.
+    #[arg(long, value_name = "K")]
+    pub max_clique: Option<usize>,
+    /// dga: the number of most probable graphs reported.
+    #[arg(long = "top", value_name = "N")]
+    pub top_graphs: Option<usize>,
+}
+
 #[derive(Args)]
 pub struct CheckArgs {
     #[command(flatten)]
@@ -224,6 +247,22 @@ pub struct CheckArgs {
 pub struct ModelsArgs {
     #[command(flatten)]
     pub input: Input,
+    /// `loglinear` (every hierarchical model, by BIC or AIC) or `dga` (every decomposable
+    /// graph, by posterior probability).
+    #[arg(long, default_value = "loglinear")]
+    pub method: String,
+    /// dga: δ (default 2^-t).
+    #[arg(long, value_name = "D")]
+    pub delta: Option<f64>,
+    /// dga: the prior on N, `improper` or `lognormal:MU,SD`.
+    #[arg(long, value_name = "PRIOR")]
+    pub prior: Option<String>,
+    /// dga: the grid, `auto` or MAX.
+    #[arg(long, value_name = "auto|MAX")]
+    pub grid: Option<String>,
+    /// dga: only graphs whose cliques have at most K lists.
+    #[arg(long, value_name = "K")]
+    pub max_clique: Option<usize>,
     /// Largest interaction order (default: all orders, saturated model excluded, where the
     /// space has at most --limit models).
     #[arg(long)]

@@ -32,6 +32,12 @@ pub fn big(x: f64) -> String {
     format!("{sign}{out}.{frac}")
 }
 
+/// An integer with thousands separators.
+fn whole(x: u64) -> String {
+    let b = big(x as f64);
+    b.strip_suffix(".0").unwrap_or(&b).to_string()
+}
+
 fn opt(x: Option<f64>) -> String {
     x.map_or("-".into(), big)
 }
@@ -45,30 +51,8 @@ fn existence_line(code: u8) -> &'static str {
     }
 }
 
-pub fn estimate(o: &mut String, r: &EstimateReport) {
-    wln!(
-        o,
-        "Lists ({}): {}",
-        r.header.lists.len(),
-        r.header.lists.join(", ")
-    );
-    wln!(o, "Observed cases: {}", r.header.observed);
-    match &r.header.model {
-        Some(m) => wln!(o, "Model: {m}  ({})", r.header.model_names),
-        None => wln!(o, "Model: {}", r.header.model_names),
-    }
-    wln!(o, "Existence: {}", existence_line(r.header.existence.code));
-    if !r.header.infinite_terms.is_empty() {
-        wln!(
-            o,
-            "Terms fixed at -inf (no case on those lists together): {}",
-            r.header.infinite_terms.join(", ")
-        );
-    }
-    if let Some(e) = &r.error {
-        wln!(o, "\nNo estimate: {e}");
-        return;
-    }
+/// The fitted model's coefficients and fit statistics.
+fn coefficients(o: &mut String, r: &EstimateReport) {
     wln!(o, "\nCoefficients:");
     for (name, v) in &r.coefficients {
         let se = r.standard_errors.get(name).and_then(|v| v.as_f64());
@@ -89,6 +73,42 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
         r.aic.unwrap_or(f64::NAN),
         r.bic.unwrap_or(f64::NAN)
     );
+}
+
+pub fn estimate(o: &mut String, r: &EstimateReport) {
+    wln!(
+        o,
+        "Lists ({}): {}",
+        r.header.lists.len(),
+        r.header.lists.join(", ")
+    );
+    wln!(o, "Observed cases: {}", r.header.observed);
+    match &r.header.model {
+        Some(m) => wln!(o, "Model: {m}  ({})", r.header.model_names),
+        None => wln!(o, "Model: {}", r.header.model_names),
+    }
+    // The Bayesian methods have no fitted log-linear model: no existence code, coefficients
+    // or deviance to print.
+    let bayes = r.posterior.is_some();
+    if !bayes {
+        wln!(o, "Existence: {}", existence_line(r.header.existence.code));
+    }
+    if !r.header.infinite_terms.is_empty() {
+        wln!(
+            o,
+            "Terms fixed at -inf (no case on those lists together): {}",
+            r.header.infinite_terms.join(", ")
+        );
+    }
+    if let Some(e) = &r.error {
+        wln!(o, "\nNo estimate: {e}");
+        return;
+    }
+    if bayes {
+        wln!(o);
+    } else {
+        coefficients(o, r);
+    }
     wln!(o, "Dark figure (unobserved): {}", opt(r.dark_figure));
     wln!(o, "Estimated population N:   {}", opt(r.estimate));
     if let Some(iv) = &r.interval {
@@ -138,9 +158,38 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
                 "NOT converged"
             }
         );
-        for w in &p.warnings {
-            wln!(o, "  note: {w}");
+        // The posterior's warnings are in `r.warnings`, printed on stderr.
+    }
+    if let Some(darkfigure::output::report::PosteriorReport::Dga(p)) = &r.posterior {
+        wln!(
+            o,
+            "Posterior averaged over {} decomposable graphs (delta {}): median {}, mean {}{}, sd {}",
+            whole(p.graphs),
+            p.delta,
+            whole(p.median),
+            big(p.mean),
+            if p.mean_finite { "" } else { " (infinite without the grid's truncation)" },
+            big(p.sd)
+        );
+        wln!(
+            o,
+            "Grid: m = {} to {} ({} points); estimated mass beyond it {}",
+            whole(p.grid.min),
+            whole(p.grid.max),
+            whole(p.grid.points),
+            p.grid.tail_mass.map_or("-".into(), |m| format!("{m:.2e}"))
+        );
+        wln!(o, "Most probable graphs:");
+        for g in &p.top_graphs {
+            wln!(
+                o,
+                "  {:>6.2}%  N {:>10}  {}",
+                100.0 * g.probability,
+                whole(g.estimate),
+                g.model_names
+            );
         }
+        // The posterior's warnings are in `r.warnings`, printed on stderr.
     }
     if let Some(b) = &r.bootstrap {
         let scheme = match b.seed {
@@ -263,6 +312,34 @@ pub fn models(o: &mut String, r: &ModelsReport) {
             m.bic,
             big(m.estimate),
             m.model_names
+        );
+    }
+}
+
+pub fn graphs(o: &mut String, r: &darkfigure::output::command::GraphsReport) {
+    wln!(
+        o,
+        "{} decomposable graphs on {} lists, ranked by posterior probability (dga); posterior median of N {}",
+        r.count,
+        r.lists.len(),
+        r.posterior.median
+    );
+    wln!(
+        o,
+        "{:>4}  {:>11}  {:>10}  graph (cliques) / model by list names",
+        "rank",
+        "probability",
+        "N | graph"
+    );
+    for (i, g) in r.models.iter().enumerate() {
+        wln!(
+            o,
+            "{:>4}  {:>10.4}%  {:>10}  {}  /  {}",
+            i + 1,
+            100.0 * g.probability,
+            g.estimate,
+            g.cliques.join(", "),
+            g.model_names
         );
     }
 }

@@ -14,8 +14,8 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use darkfigure::data::replay;
 use darkfigure::estimators::Detail;
 use darkfigure::output::command::{
-    self, draws_csv, replicates_csv, EstimateRequest, InputOptions, LcmcrRequest, Loaded,
-    ModelsRequest, ReportRequest,
+    self, draws_csv, replicates_csv, DgaRequest, EstimateRequest, InputOptions, LcmcrRequest,
+    Loaded, ModelsRequest, ReportRequest,
 };
 use darkfigure::output::plot;
 use darkfigure::prelude::*;
@@ -72,6 +72,10 @@ fn flag(name: &str) -> Option<&'static str> {
         "max_sweeps" => "--max-sweeps",
         "no_label_swaps" => "--no-label-swaps",
         "draws_out" => "--draws-out",
+        "delta" => "--delta",
+        "prior" => "--prior",
+        "grid" => "--grid",
+        "max_clique" => "--max-clique",
         _ => return None,
     })
 }
@@ -271,8 +275,16 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
             max_sweeps: mc.max_sweeps,
             no_label_swaps: mc.no_label_swaps,
         },
+        dga: DgaRequest {
+            delta: a.dga.delta,
+            prior: a.dga.prior.clone(),
+            grid: a.dga.grid.clone(),
+            max_clique: a.dga.max_clique,
+            top: a.dga.top_graphs,
+        },
     };
     let lcmcr = a.method == "lcmcr";
+    let bayes = lcmcr || a.method == "dga";
     if mc.draws_out.is_some() && !lcmcr {
         return Err(Error::InvalidOption {
             name: "method",
@@ -280,7 +292,7 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
             problem: "`draws_out` writes the draws of the lcmcr method".into(),
         });
     }
-    if a.plot.is_some() && req.bootstrap.is_none() && req.replay.is_none() && !lcmcr {
+    if a.plot.is_some() && req.bootstrap.is_none() && req.replay.is_none() && !bayes {
         return Err(Error::InvalidOption {
             name: "plot",
             value: a.plot.clone().unwrap_or_default(),
@@ -312,6 +324,15 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
             write_file(
                 path,
                 plot::bootstrap_svg(b, Some(&est.interval), &title)?.as_bytes(),
+            )?;
+        } else if let Detail::Dga(p) = &est.point.detail {
+            let title = a
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("{name}: posterior of N averaged over graphs"));
+            write_file(
+                path,
+                plot::graphs_svg(p, &est.interval, loaded.table.names(), &title)?.as_bytes(),
             )?;
         } else if let Detail::Lcmcr(p) = &est.point.detail {
             let title = a
@@ -349,6 +370,49 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
 fn models_cmd(a: ModelsArgs) -> Result<u8> {
     let loaded = load(&a.input)?;
     set_threads(a.threads)?;
+    match a.method.as_str() {
+        "loglinear" => {}
+        "dga" => {
+            let req = DgaRequest {
+                delta: a.delta,
+                prior: a.prior.clone(),
+                grid: a.grid.clone(),
+                max_clique: a.max_clique,
+                top: Some(a.top),
+            };
+            let (report, json) = command::graphs(&loaded, &req)?;
+            if a.json {
+                print_json(&json);
+            } else {
+                warn(&report.warnings);
+                emit_with(|o| human::graphs(o, &report));
+            }
+            return Ok(0);
+        }
+        other => {
+            return Err(Error::InvalidOption {
+                name: "method",
+                value: other.into(),
+                problem: "models ranks the models of loglinear or the graphs of dga".into(),
+            })
+        }
+    }
+    if let Some(option) = [
+        ("delta", a.delta.is_some()),
+        ("prior", a.prior.is_some()),
+        ("grid", a.grid.is_some()),
+        ("max_clique", a.max_clique.is_some()),
+    ]
+    .into_iter()
+    .find(|(_, set)| *set)
+    .map(|(n, _)| n)
+    {
+        return Err(Error::InvalidOption {
+            name: "method",
+            value: a.method.clone(),
+            problem: format!("`{option}` is an option of `method` dga"),
+        });
+    }
     let req = ModelsRequest {
         max_order: a.max_order,
         top: Some(a.top),

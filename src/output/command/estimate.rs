@@ -3,6 +3,7 @@
 
 use super::{no_effect, settings, stamp, Loaded};
 use crate::error::{Error, Result};
+use crate::estimators::dga::{DgaOptions, Grid, NPrior};
 use crate::estimators::lcmcr::{LcmcrOptions, LcmcrPosterior};
 use crate::estimators::loglinear::{LoglinearOptions, ModelSpec};
 use crate::estimators::{IntervalMethod, Method};
@@ -58,6 +59,93 @@ impl LcmcrRequest {
     }
 }
 
+/// dga's options by the CLI's names (`None`: dga's default).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DgaRequest {
+    /// `--delta` (default 2^-t).
+    pub delta: Option<f64>,
+    /// `--prior improper|lognormal:MU,SD` (default improper, p(N) ∝ 1/N).
+    pub prior: Option<String>,
+    /// `--grid auto|MAX` (default auto).
+    pub grid: Option<String>,
+    /// `--max-clique K`.
+    pub max_clique: Option<usize>,
+    /// `--top N`: graphs reported (default 5).
+    pub top: Option<usize>,
+}
+
+impl DgaRequest {
+    fn given(&self) -> Option<&'static str> {
+        [
+            ("delta", self.delta.is_some()),
+            ("prior", self.prior.is_some()),
+            ("grid", self.grid.is_some()),
+            ("max_clique", self.max_clique.is_some()),
+            ("top", self.top.is_some()),
+        ]
+        .into_iter()
+        .find(|(_, set)| *set)
+        .map(|(n, _)| n)
+    }
+
+    /// dga's options, with the quantiles of an interval at `level`.
+    ///
+    /// # Errors
+    /// A prior or grid that does not parse.
+    pub fn options(&self, level: Level) -> Result<DgaOptions> {
+        let mut o = DgaOptions {
+            delta: self.delta,
+            ..DgaOptions::default()
+        };
+        if let Some(p) = &self.prior {
+            o.prior = parse_prior(p)?;
+        }
+        if let Some(g) = &self.grid {
+            o.grid = match g.as_str() {
+                "auto" => Grid::Auto,
+                max => Grid::Max(max.parse().map_err(|_| Error::InvalidOption {
+                    name: "grid",
+                    value: g.clone(),
+                    problem:
+                        "expected auto or the largest number of unobserved cases, e.g. 3700".into(),
+                })?),
+            };
+        }
+        o.max_clique = self.max_clique;
+        if let Some(top) = self.top {
+            o.top = top;
+        }
+        let (lo, hi) = level.tails();
+        for l in [lo, hi] {
+            if !o.quantiles.iter().any(|&q| (q - l).abs() < 1e-12) {
+                o.quantiles.push(l);
+            }
+        }
+        o.quantiles.sort_by(f64::total_cmp);
+        Ok(o)
+    }
+}
+
+/// `improper` or `lognormal:MU,SD` (MU and SD of log N).
+fn parse_prior(s: &str) -> Result<NPrior> {
+    let bad = || Error::InvalidOption {
+        name: "prior",
+        value: s.into(),
+        problem:
+            "expected improper (p(N) ∝ 1/N) or lognormal:MU,SD (of log N), e.g. lognormal:8.6,1"
+                .into(),
+    };
+    if s == "improper" {
+        return Ok(NPrior::Reciprocal);
+    }
+    let rest = s.strip_prefix("lognormal:").ok_or_else(bad)?;
+    let (mu, sd) = rest.split_once(',').ok_or_else(bad)?;
+    Ok(NPrior::LogNormal {
+        mu: mu.trim().parse().map_err(|_| bad())?,
+        sd: sd.trim().parse().map_err(|_| bad())?,
+    })
+}
+
 /// The options of `estimate` by the CLI's names; `None` is the CLI's default, and an option
 /// that is `Some` where it has no effect is an error.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -90,6 +178,8 @@ pub struct EstimateRequest {
     pub replay: Option<Vec<Vec<u64>>>,
     /// LCMCR's options.
     pub lcmcr: LcmcrRequest,
+    /// dga's options.
+    pub dga: DgaRequest,
 }
 
 /// An estimate as the CLI reports it.
@@ -168,6 +258,13 @@ impl EstimateRequest {
         {
             return Err(wrong(option, "lcmcr"));
         }
+        if let Some(option) = self
+            .dga
+            .given()
+            .filter(|_| !matches!(chosen, Method::Dga(_)))
+        {
+            return Err(wrong(option, "dga"));
+        }
         let loglinear_only = [
             ("model", self.model.is_some()),
             ("select", self.select.is_some()),
@@ -182,6 +279,7 @@ impl EstimateRequest {
             }
             return Ok(match chosen {
                 Method::Lcmcr(_) => Method::Lcmcr(self.lcmcr_options(self.level()?)),
+                Method::Dga(_) => Method::Dga(self.dga.options(self.level()?)?),
                 other => other,
             });
         }

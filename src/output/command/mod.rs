@@ -8,10 +8,12 @@ mod others;
 mod settings;
 
 pub use estimate::{
-    draws_csv, estimate, replicates_csv, EstimateRequest, EstimateRun, LcmcrRequest,
+    draws_csv, estimate, replicates_csv, DgaRequest, EstimateRequest, EstimateRun, LcmcrRequest,
     LCMCR_MAX_SWEEPS,
 };
-pub use others::{check, convert, models, report, summary, ModelsRequest, ReportRequest};
+pub use others::{
+    check, convert, graphs, models, report, summary, GraphsReport, ModelsRequest, ReportRequest,
+};
 
 use super::report::{Provenance, Stamped};
 use crate::data::io::{parse, read, Format, ReadOptions};

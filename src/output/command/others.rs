@@ -1,17 +1,21 @@
 //! `check`, `models`, `summary`, `report` and `convert` as library calls.
 
+use super::DgaRequest;
 use super::{no_effect, settings, stamp, Loaded};
 use crate::data::io::write_frequency_csv;
 use crate::data::summary::{summarize, Summary};
 use crate::error::Result;
+use crate::estimators::dga::dga;
 use crate::estimators::lcmcr::LcmcrOptions;
 use crate::loglinear::{check as check_model, Criterion, Model};
 use crate::numeric::Level;
 use crate::output::report::{CheckReport, ModelsReport};
+use crate::output::report::{DgaReport, TopGraphReport};
 use crate::output::{report as build_report, ReportOptions, Sensitivity};
 use crate::selection::search::{search_with_progress, SearchOptions, SearchResult};
 use crate::selection::{Rule, SelectOptions};
 use crate::uncertainty::BootstrapOptions;
+use serde::Serialize;
 use serde_json::Value;
 
 /// `check`: the report, its JSON, and whether the model passes (code 0).
@@ -156,11 +160,56 @@ pub fn report(loaded: &Loaded, req: &ReportRequest) -> Result<(Sensitivity, Valu
             seed,
             ..LcmcrOptions::default()
         }),
+        dga: Some(crate::estimators::dga::DgaOptions::default()),
     };
     let mut r = build_report(table, &opts)?;
     r.warnings = loaded.warnings.clone();
     let json = stamp(&r, table, settings::report(&opts, table));
     Ok((r, json))
+}
+
+/// The JSON of `models --method dga`: the decomposable graphs ranked by posterior
+/// probability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GraphsReport {
+    /// List names.
+    pub lists: Vec<String>,
+    /// Observed cases.
+    pub observed: u64,
+    /// `dga`.
+    pub method: &'static str,
+    /// Graphs averaged over.
+    pub count: u64,
+    /// The most probable graphs, best first.
+    pub models: Vec<TopGraphReport>,
+    /// The graph-averaged posterior (median, quantiles, grid, …).
+    pub posterior: DgaReport,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// `models --method dga`: the graphs ranked by posterior probability, and the JSON.
+///
+/// # Errors
+/// As [`crate::estimators::dga::dga`].
+pub fn graphs(loaded: &Loaded, req: &DgaRequest) -> Result<(GraphsReport, Value)> {
+    let table = &loaded.table;
+    let opts = req.options(Level::default())?;
+    let p = dga(table.lists(), table.counts(), &opts)?;
+    let posterior = DgaReport::new(&p, table.names());
+    let mut warnings = loaded.warnings.clone();
+    warnings.extend(p.warnings.iter().cloned());
+    let report = GraphsReport {
+        lists: table.names().to_vec(),
+        observed: table.observed(),
+        method: "dga",
+        count: p.graphs,
+        models: posterior.top_graphs.clone(),
+        posterior,
+        warnings,
+    };
+    let json = stamp(&report, table, settings::lists_only(table));
+    Ok((report, json))
 }
 
 /// `convert`: the table as the frequency CSV the R packages read.

@@ -42,7 +42,17 @@ struct Estimate<'a> {
     level: f64,
     bootstrap: Option<Resampling>,
     lcmcr: Option<&'a LcmcrOptions>,
+    dga: Option<DgaSettings>,
     lists: &'a [String],
+}
+
+#[derive(Serialize)]
+struct DgaSettings {
+    delta: Option<f64>,
+    prior: String,
+    grid: String,
+    max_clique: Option<usize>,
+    top: usize,
 }
 
 fn to_value(v: impl Serialize) -> Value {
@@ -97,6 +107,25 @@ pub(super) fn estimate(
         bootstrap,
         lcmcr: match &opts.method {
             Method::Lcmcr(o) => Some(o),
+            _ => None,
+        },
+        dga: match &opts.method {
+            Method::Dga(o) => Some(DgaSettings {
+                delta: o.delta,
+                prior: match &o.prior {
+                    crate::estimators::dga::NPrior::Reciprocal => "improper".into(),
+                    crate::estimators::dga::NPrior::LogNormal { mu, sd } => {
+                        format!("lognormal:{mu},{sd}")
+                    }
+                    crate::estimators::dga::NPrior::Vector(v) => format!("vector of {}", v.len()),
+                },
+                grid: match &o.grid {
+                    crate::estimators::dga::Grid::Max(m) => m.to_string(),
+                    other => format!("{other:?}").to_lowercase(),
+                },
+                max_clique: o.max_clique,
+                top: o.top,
+            }),
             _ => None,
         },
         lists: table.names(),

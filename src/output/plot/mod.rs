@@ -6,11 +6,13 @@
 //! to draw, and the text stays searchable and selectable in a browser.
 
 mod bootstrap;
+mod graphs;
 mod posterior;
 mod ranking;
 mod upset;
 
 pub use bootstrap::bootstrap_svg;
+pub use graphs::graphs_svg;
 pub use posterior::posterior_svg;
 pub use ranking::ranking_svg;
 pub use upset::upset_svg;
