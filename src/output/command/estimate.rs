@@ -412,7 +412,7 @@ pub fn estimate(
     let mut warnings = loaded.warnings.clone();
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
-    let options = settings::estimate(req, &opts, table, &report);
+    let options = settings::estimate(req.ntop, &opts, table, &report);
     Ok(EstimateRun {
         report,
         options,

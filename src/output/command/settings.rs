@@ -3,7 +3,6 @@
 //! — the table's hash (`input_sha256`) stands for the input — so the same table read from a
 //! frequency file or a long file gives the same JSON.
 
-use super::estimate::EstimateRequest;
 use crate::data::table::CaptureTable;
 use crate::estimators::lcmcr::LcmcrOptions;
 use crate::estimators::loglinear::ModelSpec;
@@ -59,8 +58,9 @@ fn to_value(v: impl Serialize) -> Value {
     serde_json::to_value(v).expect("settings serialise")
 }
 
+/// The resolved options of an estimate; `ntop` is the request's `--ntop`.
 pub(super) fn estimate(
-    req: &EstimateRequest,
+    ntop: Option<usize>,
     opts: &EstimateOptions,
     table: &CaptureTable,
     report: &EstimateReport,
@@ -95,7 +95,7 @@ pub(super) fn estimate(
         seed: b.seed,
         kind: b.kind,
         ntop: exhaustive
-            .then(|| req.ntop.or_else(|| mse_default_ntop(t)))
+            .then(|| ntop.or_else(|| mse_default_ntop(t)))
             .flatten(),
     });
     to_value(Estimate {
