@@ -8,7 +8,6 @@ use crate::loglinear::profile::ProfileLikelihood;
 use crate::loglinear::Fit;
 use crate::numeric::profile::profile_limits;
 use crate::numeric::Level;
-use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// Wald interval on the log scale of the dark figure:
 /// `n_obs + exp(θ̂_∅ ± z_{(1+level)/2} · se(θ̂_∅))` (SparseMSE `estimatepopulation.0`).
@@ -85,14 +84,12 @@ pub fn profile(table: &CaptureTable, fit: &Fit, opts: &ProfileOptions) -> Result
     opts.validate()?;
     let n = table.observed() as f64;
     let mut pl = ProfileLikelihood::new(table, fit);
-    let chi = ChiSquared::new(1.0).expect("df 1");
-    let drop = chi.inverse_cdf(opts.level.get()) / 2.0;
     let lim = profile_limits(
         |x| pl.loglik(x),
         n,
         fit.estimate,
         opts.upper_factor,
-        drop,
+        opts.level,
         opts.tolerance,
     );
     let mut flags = Vec::new();
