@@ -168,3 +168,311 @@ proptest! {
         assert_nested(what, table.observed() as f64, &[lo, hi], &limits);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Defects 2, 10–14, 19: refusals instead of aborts, panics and contradictions
+// ---------------------------------------------------------------------------------------------
+
+use darkfigure::data::replay::parse_replicates;
+use darkfigure::estimators::loglinear::Loglinear;
+use darkfigure::loglinear::{check, Criterion};
+use darkfigure::selection::{search, select, Rule, SearchOptions, SelectOptions};
+use darkfigure::{bootstrap, BootstrapOptions, Error};
+
+fn names(t: usize) -> Vec<String> {
+    (0..t).map(|i| format!("L{i}")).collect()
+}
+
+/// A sparse table on `t` lists: one case on each list alone and on each consecutive pair.
+fn sparse_table(t: usize) -> CaptureTable {
+    let mut rows: Vec<(u32, u64)> = (0..t).map(|i| (1u32 << i, 3)).collect();
+    rows.extend((0..t - 1).map(|i| (3u32 << i, 1)));
+    CaptureTable::new(names(t), rows, "sparse").unwrap()
+}
+
+/// Issue 11, defect 2: `check --model L0*…*L18` on 20 lists asked for 103 GB and aborted; the
+/// model is refused with its size before anything is allocated.
+#[test]
+fn a_huge_model_is_refused_with_its_size() {
+    let table = sparse_table(20);
+    let names = names(20);
+    let spec = names[..19].join("*");
+    let model = Model::parse(&spec, &names).unwrap();
+    let e = check(&table, &model).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::ModelTooLarge {
+                parameters: 524_289,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("524289 parameters") && msg.contains("bytes"),
+        "{msg}"
+    );
+    let e = fit(&table, &model, &FitOptions::default()).unwrap_err();
+    assert!(matches!(e, Error::ModelTooLarge { .. }), "{e}");
+    // L0*…*L10: 2,048 + 9 parameters, just over the limit.
+    let model = Model::parse(&names[..11].join("*"), &names).unwrap();
+    assert!(matches!(
+        check(&table, &model),
+        Err(Error::ModelTooLarge { .. })
+    ));
+    // L0*…*L9 (1,034 parameters) is checked as before.
+    let model = Model::parse(&names[..10].join("*"), &names).unwrap();
+    assert!(check(&table, &model).is_ok());
+}
+
+/// Issue 11, defect 10: counts near 2^53 gave "not identifiable (code 2)" with a JSON code 0;
+/// a total above 2^53 is refused when the table is built, naming the limit.
+#[test]
+fn counts_above_two_to_the_53_are_refused() {
+    let rows = [
+        (1u32, 9_007_199_254_740_992u64),
+        (2, 9_007_199_254_740_993),
+        (3, 30),
+        (4, 6),
+        (5, 5),
+        (6, 4),
+        (7, 2),
+    ];
+    let e = CaptureTable::new(names(3), rows, "big.csv").unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("2^53") && msg.contains("9007199254740992"),
+        "{msg}"
+    );
+    // Exactly 2^53 in total is accepted.
+    let ok = CaptureTable::new(names(2), [(1, (1u64 << 53) - 10), (2, 5), (3, 5)], "x");
+    assert!(ok.is_ok());
+}
+
+/// Issue 11, defect 11: when only one list has cases, stepwise said "MLE does not exist
+/// (existence code 2)"; code 2 means not identifiable, and message and code now agree.
+#[test]
+fn stepwise_on_one_nonempty_list_says_not_identifiable() {
+    let table = CaptureTable::new(names(3), [(1u32, 10u64)], "one").unwrap();
+    for rule in [Rule::Stepwise, Rule::AicStepwise] {
+        let e = select(&table, &SelectOptions::new(rule)).unwrap_err();
+        match &e {
+            Error::NotIdentifiable { code, .. } => assert!(*code & 2 == 2, "{e}"),
+            Error::MleDoesNotExist { code, .. } => assert_eq!(*code, 1, "{e}"),
+            other => panic!("{rule:?}: {other}"),
+        }
+        let msg = e.to_string();
+        let code = msg.split("existence code ").nth(1).unwrap().as_bytes()[0] - b'0';
+        assert_eq!(
+            msg.contains("not identifiable"),
+            code & 2 == 2,
+            "{rule:?}: {msg}"
+        );
+    }
+}
+
+/// Issue 11, defect 12: for 20 lists the refusal said "2^190 = 4611686018427387904" (the
+/// shift wrapped).
+#[test]
+fn the_refused_model_count_of_twenty_lists_does_not_wrap() {
+    let table = sparse_table(20);
+    let e = search(
+        &table,
+        &SearchOptions {
+            max_order: Some(2),
+            ..SearchOptions::default()
+        },
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("2^190 ≈ 1.57e57"), "{msg}");
+    assert!(!msg.contains("4611686018427387904"), "{msg}");
+}
+
+/// Issue 11, defect 13: these library calls panicked (index out of bounds, shift overflow).
+#[test]
+fn library_calls_that_panicked_return_errors() {
+    let three = datasets::artificial_3();
+    let opts = BootstrapOptions::new(5, 1);
+    let e = bootstrap(
+        &three,
+        &Loglinear::fixed(Model::main_effects(4)),
+        &opts,
+        None,
+        None,
+    );
+    assert!(matches!(e, Err(Error::ModelSyntax { .. })), "{e:?}");
+    let among = Loglinear::among(Criterion::Bic, vec![Model::main_effects(5)]);
+    let e = bootstrap(&three, &among, &opts, None, None);
+    assert!(matches!(e, Err(Error::ModelSyntax { .. })), "{e:?}");
+    let e = parse_replicates(b"replicate,count\n1,2\n", "r", &[]);
+    assert!(matches!(e, Err(Error::InvalidOption { .. })), "{e:?}");
+    // Models of up to 32 lists are built (a term is a 32-bit mask).
+    assert_eq!(Model::all_of_order(32, 1).parameters(), 33);
+    assert_eq!(Model::all_of_order(32, 2).parameters(), 1 + 32 + 496);
+    assert_eq!(Model::main_effects(32).parameters(), 33);
+}
+
+/// Issue 11, defect 13: `list_size` beyond the lists and `main_effects(33)` are programmer
+/// errors, documented under `# Panics`, with a message instead of a shift overflow.
+#[test]
+fn index_and_size_programmer_errors_panic_with_a_message() {
+    let t = datasets::korea();
+    let e = std::panic::catch_unwind(|| t.list_size(99)).unwrap_err();
+    let msg = e.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("list index 99 out of range"), "{msg}");
+    let e = std::panic::catch_unwind(|| Model::main_effects(33)).unwrap_err();
+    let msg = e.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("at most 32 lists"), "{msg}");
+}
+
+/// Issue 11, defect 14: `FitOptions::tolerance(f64::INFINITY)` was accepted (353.3 instead of
+/// the converged 539.1); every option of every options struct is checked.
+#[test]
+fn every_option_is_validated() {
+    let uk = datasets::uk_2013_5();
+    let m = Model::main_effects(5);
+    for tol in [f64::INFINITY, f64::NAN, 0.0, -1.0, 1.0, 1e300] {
+        let e = fit(&uk, &m, &FitOptions::default().tolerance(tol));
+        assert!(
+            matches!(
+                e,
+                Err(Error::InvalidOption {
+                    name: "tolerance",
+                    ..
+                })
+            ),
+            "{tol}"
+        );
+    }
+    let e = fit(
+        &uk,
+        &m,
+        &FitOptions {
+            max_iterations: usize::MAX,
+            ..FitOptions::default()
+        },
+    );
+    assert!(matches!(
+        e,
+        Err(Error::InvalidOption {
+            name: "max_iterations",
+            ..
+        })
+    ));
+    let f = fit(&uk, &m, &FitOptions::default()).unwrap();
+    for (upper_factor, tolerance) in [
+        (f64::INFINITY, 1e-9),
+        (1e300, 1e-9),
+        (3.0, f64::INFINITY),
+        (3.0, 1e9),
+    ] {
+        let opts = ProfileOptions {
+            upper_factor,
+            tolerance,
+            ..ProfileOptions::default()
+        };
+        assert!(
+            profile(&uk, &f, &opts).is_err(),
+            "{upper_factor} {tolerance}"
+        );
+    }
+    let est = Loglinear::fixed(m.clone());
+    let big = BootstrapOptions::new(usize::MAX, 1);
+    let e = bootstrap(&uk, &est, &big, None, None).unwrap_err();
+    assert!(e.to_string().contains("max_replicates"), "{e}");
+    let e = bootstrap(&uk, &est, &BootstrapOptions::new(0, 1), None, None);
+    assert!(e.is_err());
+    let levels = BootstrapOptions {
+        levels: vec![f64::NAN],
+        ..BootstrapOptions::new(5, 1)
+    };
+    assert!(bootstrap(&uk, &est, &levels, None, None).is_err());
+    let zero_limit = SearchOptions {
+        limit: 0,
+        ..SearchOptions::default()
+    };
+    assert!(search(&uk, &zero_limit).is_err());
+    for p in [f64::NAN, f64::INFINITY, -0.1, 1.5] {
+        let s = SelectOptions {
+            threshold: Some(p),
+            ..SelectOptions::new(Rule::Stepwise)
+        };
+        assert!(select(&uk, &s).is_err(), "{p}");
+    }
+}
+
+/// Issue 11, defect 19: list names with `+`, `*`, `:` printed models that could not be read
+/// back (`A+B*C*D`); such names are refused when the table is built, naming the list and the
+/// characters.
+#[test]
+fn list_names_with_model_separators_are_refused() {
+    for bad in ["A+B", "C*D", "E:F", "G,H", "[1", "x]", " pad", "pad "] {
+        let names = vec!["ok".to_string(), bad.to_string(), "other".to_string()];
+        let e = CaptureTable::new(names, [(1u32, 3u64), (2, 4), (4, 5)], "n.csv").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains(&format!("'{bad}'")), "{bad}: {msg}");
+        assert!(msg.contains("n.csv:1:2"), "{bad}: {msg}");
+    }
+}
+
+/// Issue 11, defect 10: below 2^53 the fit can still be numerically singular (counts from 2 to
+/// 4.5e15); it is then never reported with an existence code the check did not give.
+#[test]
+fn a_numerically_singular_fit_does_not_contradict_the_existence_code() {
+    let rows = [
+        (1u32, 4_503_599_627_370_496u64),
+        (2, 4_503_599_627_370_000),
+        (3, 30),
+        (4, 6),
+        (5, 5),
+        (6, 4),
+        (7, 2),
+    ];
+    let table = CaptureTable::new(names(3), rows, "near.csv").unwrap();
+    let m = Model::main_effects(3);
+    let code = check(&table, &m).unwrap().code;
+    for e in [
+        fit(&table, &m, &FitOptions::default()).err(),
+        select(&table, &SelectOptions::new(Rule::Stepwise)).err(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let msg = e.to_string();
+        if let Some(rest) = msg.split("existence code ").nth(1) {
+            assert_eq!(rest.as_bytes()[0] - b'0', code, "{msg}");
+        }
+        assert!(!msg.contains("rank 4 < 4"), "{msg}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Issue 11, defect 19: every printed model parses back to itself, for random models and
+    /// random list names that a table accepts.
+    #[test]
+    fn every_printed_model_parses_back(
+        raw in proptest::collection::vec("[A-Za-z0-9_ .()é-]{1,5}", 2..=9),
+        gens in proptest::collection::vec(any::<u32>(), 0..6),
+    ) {
+        let table = CaptureTable::new(
+            raw.clone(),
+            (0..raw.len()).map(|i| (1u32 << i, 1u64)),
+            "names",
+        );
+        // Names the table refuses (repeated, blank, surrounding spaces) are skipped.
+        prop_assume!(table.is_ok());
+        let t = raw.len();
+        let full = (1u32 << t) - 1;
+        let gens: Vec<u32> = gens.iter().map(|g| g & full).filter(|&g| g != full).collect();
+        let model = Model::from_terms(t, gens);
+        for printed in [model.display(&raw).to_string(), model.label(&raw), model.describe(&raw)] {
+            let back = Model::parse(&printed, &raw);
+            prop_assert_eq!(back.as_ref().ok(), Some(&model), "{:?} with names {:?}", printed, raw);
+        }
+    }
+}

@@ -140,6 +140,15 @@ pub(crate) fn check_certified_by(
     terms: &[u32],
     certified: &mut dyn FnMut() -> bool,
 ) -> Result<Existence> {
+    if terms.len() > crate::loglinear::model::Model::MAX_PARAMETERS {
+        let p = terms.len();
+        return Err(Error::ModelTooLarge {
+            model: format!("with {p} terms"),
+            parameters: p,
+            limit: crate::loglinear::model::Model::MAX_PARAMETERS,
+            bytes: (p as u128) * (p as u128) * 8,
+        });
+    }
     let Reduced {
         margins,
         inf,

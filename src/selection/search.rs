@@ -52,13 +52,20 @@ impl SearchOptions {
     /// Check the options.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] for `top = 0` or `max_order = 0`.
+    /// [`Error::InvalidOption`] for `top = 0`, `limit = 0` or `max_order = 0`.
     pub fn validate(&self) -> Result<()> {
         if self.top == Some(0) {
             return Err(Error::InvalidOption {
                 name: "top",
                 value: "0".into(),
                 problem: "keep at least one model".into(),
+            });
+        }
+        if self.limit == 0 {
+            return Err(Error::InvalidOption {
+                name: "limit",
+                value: "0".into(),
+                problem: "examine at least one model".into(),
             });
         }
         if self.max_order == Some(0) {
@@ -277,6 +284,15 @@ struct Partial {
     lp: u64,
 }
 
+/// `2^k` as text: exact below `2^128`, in scientific notation beyond (`2^190 ≈ 1.57e57`).
+fn pow2_text(k: usize) -> String {
+    if k < 128 {
+        format!("2^{k} = {}", 1u128 << k)
+    } else {
+        format!("2^{k} ≈ {:.2e}", 2f64.powi(k as i32))
+    }
+}
+
 /// Rank all hierarchical models of `table` (see the module docs).
 ///
 /// # Errors
@@ -309,7 +325,7 @@ pub fn search_with_progress(
     let cands = candidates(t, order);
     if cands.len() > 128 || count_models(t, order, opts.limit).is_none() {
         let count = if order == 2 {
-            format!("2^{} = {}", t * (t - 1) / 2, 1u128 << (t * (t - 1) / 2))
+            pow2_text(t * (t - 1) / 2)
         } else {
             format!("over {}", opts.limit)
         };

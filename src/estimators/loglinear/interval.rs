@@ -50,21 +50,21 @@ impl ProfileOptions {
     /// Check the options.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] for an upper factor not above 1 or a tolerance that is not
-    /// a positive finite number.
+    /// [`Error::InvalidOption`] for an upper factor not in (1, 1e6] or a tolerance not in
+    /// (0, 1] (NaN and infinity included).
     pub fn validate(&self) -> Result<()> {
-        if !(self.upper_factor > 1.0 && self.upper_factor.is_finite()) {
+        if !(self.upper_factor > 1.0 && self.upper_factor <= 1e6) {
             return Err(Error::InvalidOption {
                 name: "profile_upper_factor",
                 value: self.upper_factor.to_string(),
-                problem: "must be a finite number greater than 1".into(),
+                problem: "must be a number greater than 1 and at most 1e6".into(),
             });
         }
-        if !(self.tolerance > 0.0 && self.tolerance.is_finite()) {
+        if !(self.tolerance > 0.0 && self.tolerance <= 1.0) {
             return Err(Error::InvalidOption {
                 name: "profile_tolerance",
                 value: self.tolerance.to_string(),
-                problem: "must be a positive finite number".into(),
+                problem: "must be a positive number of at most 1 (a tolerance in N)".into(),
             });
         }
         Ok(())
