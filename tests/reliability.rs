@@ -506,13 +506,23 @@ const SPARSE_30: &str = "A,B,C,D,E,F,count
 ";
 
 fn sparse_30() -> CaptureTable {
-    darkfigure::data::parse_table(SPARSE_30.as_bytes(), "sparse30", darkfigure::data::Format::Auto)
-        .unwrap()
+    darkfigure::data::parse_table(
+        SPARSE_30.as_bytes(),
+        "sparse30",
+        darkfigure::data::Format::Auto,
+    )
+    .unwrap()
 }
 
 /// The search on one thread (so that the count of evaluated models is deterministic).
-fn search_one_thread(table: &CaptureTable, max_order: Option<usize>) -> darkfigure::selection::SearchResult {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+fn search_one_thread(
+    table: &CaptureTable,
+    max_order: Option<usize>,
+) -> darkfigure::selection::SearchResult {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     pool.install(|| {
         search(
             table,
@@ -550,7 +560,11 @@ fn sparse_search_of_order_3_ends() {
     let table = sparse_30();
     let r = search_one_thread(&table, Some(3));
     assert_eq!((r.examined, r.excluded), (3_702_013, 3_456_148));
-    assert!(r.evaluated <= r.examined - r.excluded + 100, "{}", r.evaluated);
+    assert!(
+        r.evaluated <= r.examined - r.excluded + 100,
+        "{}",
+        r.evaluated
+    );
 }
 
 /// Issue 11, defect 3: the default search (all 7,785,061 models) on a 25-case six-list table
@@ -581,5 +595,9 @@ fn default_search_on_25_cases_ends() {
     assert_eq!(table.observed(), 25);
     let r = search_one_thread(&table, None);
     assert_eq!(r.examined, 7_785_061);
-    assert!(r.evaluated <= r.examined - r.excluded + 1000, "{}", r.evaluated);
+    assert!(
+        r.evaluated <= r.examined - r.excluded + 1000,
+        "{}",
+        r.evaluated
+    );
 }

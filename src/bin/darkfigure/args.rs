@@ -138,6 +138,9 @@ pub struct BootArgs {
     /// (default as MultipleSystemsEstimation: all for ≤ 3 lists, 20 for 4, 100 for ≥ 5).
     #[arg(long, value_name = "N", requires = "resampling")]
     pub ntop: Option<usize>,
+    /// Largest --bootstrap accepted (default 1000000).
+    #[arg(long, value_name = "B", requires = "bootstrap")]
+    pub max_replicates: Option<usize>,
     /// Write every replicate's estimate to this CSV (columns replicate,estimate; empty when
     /// no estimate exists).
     #[arg(long, value_name = "FILE.csv", requires = "resampling")]
@@ -212,6 +215,9 @@ pub struct ReportArgs {
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 1234)]
     pub seed: u64,
+    /// Largest --bootstrap accepted (default 1000000).
+    #[arg(long, value_name = "B", requires = "bootstrap")]
+    pub max_replicates: Option<usize>,
     /// Threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,

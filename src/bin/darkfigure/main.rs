@@ -6,6 +6,7 @@
 
 mod args;
 mod human;
+mod write;
 
 use args::{Cli, Command, EstimateArgs, Input};
 use clap::Parser;
@@ -53,6 +54,7 @@ fn flag(name: &str) -> Option<&'static str> {
         "by" => "--by",
         "threads" => "--threads",
         "plot" => "--plot",
+        "max_replicates" => "--max-replicates",
         _ => return None,
     })
 }
@@ -127,15 +129,8 @@ fn progress_bar(len: Option<usize>, quiet: bool, what: &str) -> Option<indicatif
     Some(bar)
 }
 
-fn write_svg(path: &str, svg: String) -> Result<()> {
-    std::fs::write(path, svg).map_err(|source| Error::Io {
-        file: path.to_string(),
-        source,
-    })
-}
-
-/// Write `replicate,estimate` rows.
-fn write_replicates(path: &str, b: &Bootstrap) -> Result<()> {
+/// `replicate,estimate` rows.
+fn replicates_csv(b: &Bootstrap) -> String {
     let mut out = String::from("replicate,estimate\n");
     for (i, v) in b.replicates.iter().enumerate() {
         out.push_str(&format!(
@@ -144,46 +139,21 @@ fn write_replicates(path: &str, b: &Bootstrap) -> Result<()> {
             v.map(|x| format!("{x}")).unwrap_or_default()
         ));
     }
-    std::fs::write(path, out).map_err(|source| Error::Io {
-        file: path.to_string(),
-        source,
-    })
+    out
 }
 
-fn set_threads(n: Option<usize>) -> Result<()> {
-    if let Some(n) = n {
-        if n == 0 {
-            return Err(Error::InvalidOption {
-                name: "threads",
-                value: "0".into(),
-                problem: "must be at least 1".into(),
-            });
-        }
-        // Only fails if a pool exists already, which cannot happen here.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global();
-    }
-    Ok(())
-}
-
-fn print_json<T: serde::Serialize>(v: &T) {
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let mut s = serde_json::to_string_pretty(v).expect("reports serialise");
     s.push('\n');
-    emit(&s);
+    emit(&s)
 }
 
-/// Write to stdout; a closed pipe (`darkfigure … | head`) ends the output quietly.
-fn emit(s: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
-}
+use write::emit;
 
-fn emit_with(f: impl FnOnce(&mut String)) {
+fn emit_with(f: impl FnOnce(&mut String)) -> Result<()> {
     let mut s = String::new();
     f(&mut s);
-    emit(&s);
+    emit(&s)
 }
 
 /// The method of `estimate`: `--method`, with the log-linear options where it is
@@ -228,7 +198,12 @@ fn method(a: &EstimateArgs) -> Result<Method> {
 
 fn estimate_cmd(a: EstimateArgs) -> Result<u8> {
     let table = load(&a.input)?;
-    set_threads(a.boot.threads)?;
+    let [replicates_out, plot_out] =
+        write::check_all([a.boot.replicates_out.as_ref(), a.plot.as_ref()])?;
+    let parallel = a.boot.bootstrap.is_some()
+        || a.boot.replay.is_some()
+        || matches!(a.select, Some(Rule::Bic | Rule::Aic | Rule::Auto));
+    write::set_threads(a.boot.threads, parallel)?;
     let replay = a
         .boot
         .replay
@@ -249,10 +224,13 @@ fn estimate_cmd(a: EstimateArgs) -> Result<u8> {
         method: method(&a)?,
         interval: a.interval,
         level: Level::new(a.level)?,
-        bootstrap: a
-            .boot
-            .bootstrap
-            .map(|b| BootstrapOptions::new(b, a.boot.seed).kind(a.boot.bootstrap_kind)),
+        bootstrap: a.boot.bootstrap.map(|b| {
+            let o = BootstrapOptions::new(b, a.boot.seed).kind(a.boot.bootstrap_kind);
+            match a.boot.max_replicates {
+                Some(m) => o.max_replicates(m),
+                None => o,
+            }
+        }),
         replay,
     };
     let bar = progress_bar(replicates, a.boot.quiet, "bootstrap");
@@ -266,23 +244,23 @@ fn estimate_cmd(a: EstimateArgs) -> Result<u8> {
         b.finish_and_clear();
     }
     let boot = report.detail.as_ref().and_then(|e| e.bootstrap.as_ref());
-    if let (Some(path), Some(b)) = (&a.boot.replicates_out, boot) {
-        write_replicates(path, b)?;
+    if let (Some(out), Some(b)) = (&replicates_out, boot) {
+        out.write(replicates_csv(b).as_bytes())?;
     }
-    if let (Some(path), Some(est)) = (&a.plot, &report.detail) {
+    if let (Some(out), Some(est)) = (&plot_out, &report.detail) {
         if let Some(b) = &est.bootstrap {
             let title = format!(
                 "{}: bootstrap of N ({} replicates)",
                 a.input.file,
                 b.replicates.len()
             );
-            write_svg(path, plot::bootstrap_svg(b, Some(&est.interval), &title)?)?;
+            out.write(plot::bootstrap_svg(b, Some(&est.interval), &title)?.as_bytes())?;
         }
     }
     if a.json {
-        print_json(&report);
+        print_json(&report)?;
     } else {
-        emit_with(|o| human::estimate(o, &report));
+        emit_with(|o| human::estimate(o, &report))?;
     }
     Ok(match failure {
         None => 0,
@@ -304,15 +282,16 @@ fn run(cli: Cli) -> Result<u8> {
             let ex = darkfigure::loglinear::check(&table, &model)?;
             let report = CheckReport::new(&table, &model, &ex);
             if a.json {
-                print_json(&report);
+                print_json(&report)?;
             } else {
-                emit_with(|o| human::check(o, &report));
+                emit_with(|o| human::check(o, &report))?;
             }
             Ok(if ex.code == 0 { 0 } else { 3 })
         }
         Command::Models(a) => {
             let table = load(&a.input)?;
-            set_threads(a.threads)?;
+            let [plot_out] = write::check_all([a.plot.as_ref()])?;
+            write::set_threads(a.threads, true)?;
             let opts = SearchOptions {
                 max_order: a.max_order,
                 criterion: a.by,
@@ -321,45 +300,60 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let res = darkfigure::selection::search(&table, &opts)?;
             let report = ModelsReport::new(&table, &res);
-            if let Some(path) = &a.plot {
+            if let Some(out) = &plot_out {
                 let title = format!("{}: model ranking", a.input.file);
-                write_svg(path, plot::ranking_svg(&res, &table, a.top, &title)?)?;
+                out.write(plot::ranking_svg(&res, &table, a.top, &title)?.as_bytes())?;
             }
             if a.json {
-                print_json(&report);
+                print_json(&report)?;
             } else {
-                emit_with(|o| human::models(o, &report));
+                emit_with(|o| human::models(o, &report))?;
+            }
+            // As `estimate`: exit 3 when no model has an estimate (the report is printed).
+            if res.models.is_empty() {
+                eprintln!(
+                    "error: every one of the {} models examined fails the existence check (the MLE does not exist or the model is not identifiable); no model is ranked",
+                    res.examined
+                );
+                return Ok(3);
             }
             Ok(0)
         }
         Command::Summary(a) => {
             let table = load(&a.input)?;
+            let [plot_out] = write::check_all([a.plot.as_ref()])?;
             let s = summarize(&table);
-            if let Some(path) = &a.plot {
+            if let Some(out) = &plot_out {
                 let title = format!("{}: capture histories", a.input.file);
-                write_svg(path, plot::upset_svg(&table, &title)?)?;
+                out.write(plot::upset_svg(&table, &title)?.as_bytes())?;
             }
             if a.json {
-                print_json(&s);
+                print_json(&s)?;
             } else {
-                emit_with(|o| human::summary(o, &s));
+                emit_with(|o| human::summary(o, &s))?;
             }
             Ok(0)
         }
         Command::Report(a) => {
             let table = load(&a.input)?;
-            set_threads(a.threads)?;
+            write::set_threads(a.threads, true)?;
             let level = Level::new(a.level)?;
-            let boot = a.bootstrap.map(|b| BootstrapOptions::new(b, a.seed));
+            let boot = a.bootstrap.map(|b| {
+                let o = BootstrapOptions::new(b, a.seed);
+                match a.max_replicates {
+                    Some(m) => o.max_replicates(m),
+                    None => o,
+                }
+            });
             let r = sensitivity(&table, level, boot.as_ref())?;
             if a.json {
-                print_json(&r);
+                print_json(&r)?;
             } else if a.csv {
-                emit(&r.to_csv());
+                emit(&r.to_csv())?;
             } else if a.markdown {
-                emit(&r.to_markdown());
+                emit(&r.to_markdown())?;
             } else {
-                emit(&r.to_text());
+                emit(&r.to_text())?;
             }
             Ok(if r.rows.iter().any(|r| r.estimate.is_some()) {
                 0
@@ -368,23 +362,18 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
         Command::Convert(a) => {
+            let [out] = write::check_all([a.output.as_ref()])?;
             let table = load(&a.input)?;
-            match &a.output {
-                Some(path) => {
-                    let f = std::fs::File::create(path).map_err(|source| Error::Io {
-                        file: path.clone(),
-                        source,
-                    })?;
-                    darkfigure::data::io::write_frequency_csv(
-                        &table,
-                        std::io::BufWriter::new(f),
-                        path,
-                    )?;
+            let mut buf = Vec::new();
+            match &out {
+                Some(out) => {
+                    let path = a.output.as_deref().unwrap_or_default();
+                    darkfigure::data::io::write_frequency_csv(&table, &mut buf, path)?;
+                    out.write(&buf)?;
                 }
                 None => {
-                    let mut buf = Vec::new();
                     darkfigure::data::io::write_frequency_csv(&table, &mut buf, "<stdout>")?;
-                    emit(&String::from_utf8_lossy(&buf));
+                    emit(&String::from_utf8_lossy(&buf))?;
                 }
             }
             Ok(0)
