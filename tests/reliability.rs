@@ -601,3 +601,55 @@ fn default_search_on_25_cases_ends() {
         r.evaluated
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Defect 4: the jackknife's cost
+// ---------------------------------------------------------------------------------------------
+
+/// Ten lists with 300 observed cells (histories with one to four lists).
+fn many_cells() -> CaptureTable {
+    let rows: Vec<(u32, u64)> = (1u32..1024)
+        .filter(|h| h.count_ones() <= 4)
+        .take(300)
+        .map(|h| (h, 1 + u64::from(h % 5)))
+        .collect();
+    CaptureTable::new(names(10), rows, "cells").unwrap()
+}
+
+/// Issue 11, defect 4: BCa re-estimates once per observed cell (the jackknife), whatever B:
+/// on 20 lists `--select stepwise --bootstrap 1` ran over 400 s. BCa is refused up front when
+/// the observed cells exceed the larger of B and 200, naming the way out; a percentile
+/// interval then skips the jackknife, and `max_jackknife` lifts the limit.
+#[test]
+fn bca_refuses_a_jackknife_larger_than_the_bootstrap() {
+    use darkfigure::{estimate, EstimateOptions, IntervalMethod};
+    let table = many_cells();
+    assert_eq!(table.observed_cells().len(), 300);
+    let opts = EstimateOptions::default().bootstrap(BootstrapOptions::new(10, 1));
+    let start = std::time::Instant::now();
+    let e = estimate(&table, &opts).unwrap_err();
+    assert!(matches!(e, Error::TooCostly { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("300 re-estimates") && msg.contains("`interval` percentile"),
+        "{msg}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    let pct = estimate(&table, &opts.clone().interval(IntervalMethod::Percentile)).unwrap();
+    let b = pct.bootstrap.unwrap();
+    assert!(b.jackknife_skipped && b.jackknife.is_empty() && b.acceleration.is_nan());
+    assert!(pct.interval.lower.is_some());
+    // Lifted, BCa runs its 300 re-estimates.
+    let lifted = EstimateOptions::default().bootstrap(BootstrapOptions {
+        max_jackknife: Some(300),
+        ..BootstrapOptions::new(10, 1)
+    });
+    let b = estimate(&table, &lifted).unwrap().bootstrap.unwrap();
+    assert!(!b.jackknife_skipped && b.jackknife.len() == 300);
+    // B = 300 allows it too; every bundled dataset has at most 200 observed cells.
+    let b300 = EstimateOptions::default().bootstrap(BootstrapOptions::new(300, 1));
+    assert!(estimate(&table, &b300).is_ok());
+    for d in darkfigure::data::datasets::ALL {
+        assert!(d.table().observed_cells().len() <= 200, "{}", d.name);
+    }
+}
