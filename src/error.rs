@@ -149,6 +149,28 @@ pub enum Error {
         /// Why it cannot be computed.
         reason: String,
     },
+    /// A model too large to check or fit: its dense `p × p` matrices would not fit in a
+    /// stated budget. Refused before anything is allocated.
+    #[error("model {model} has {parameters} parameters; its {parameters} x {parameters} design matrices would take {bytes} bytes (limit {limit} parameters); choose a smaller model")]
+    ModelTooLarge {
+        /// The model as printed.
+        model: String,
+        /// Its number of parameters (intercept included).
+        parameters: usize,
+        /// The largest number accepted ([`crate::loglinear::Model::MAX_PARAMETERS`]).
+        limit: usize,
+        /// Bytes one `p × p` matrix of doubles would take.
+        bytes: u128,
+    },
+    /// A search or computation that would not finish in reasonable time, refused or stopped
+    /// with an explanation of what to do instead.
+    #[error("{what}: {reason}")]
+    TooCostly {
+        /// What was refused.
+        what: &'static str,
+        /// Why, with the figures, and what to do instead.
+        reason: String,
+    },
     /// The linear-programming solver failed.
     #[error("linear program for the existence check failed: {0}")]
     Lp(String),

@@ -20,6 +20,7 @@
 use super::io::layouts::{check_width, count_field, history_bits};
 use super::io::lines::{content, detect_delimiter, first_line, no_rows, Lines};
 use super::io::printable;
+use super::table::MAX_LISTS;
 use crate::error::{Error, Location, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -42,8 +43,19 @@ pub fn read_replicates(path: impl AsRef<Path>, names: &[String]) -> Result<Vec<V
 /// [`read_replicates`] from bytes; `source` names the input in messages.
 ///
 /// # Errors
-/// [`Error::InvalidInput`] for malformed content.
+/// [`Error::InvalidInput`] for malformed content; [`Error::InvalidOption`] (`names`) for
+/// fewer than 2 or more than [`MAX_LISTS`] list names (a table has 2 to 20 lists).
 pub fn parse_replicates(bytes: &[u8], source: &str, names: &[String]) -> Result<Vec<Vec<u64>>> {
+    if !(2..=MAX_LISTS).contains(&names.len()) {
+        return Err(Error::InvalidOption {
+            name: "names",
+            value: names.join(","),
+            problem: format!(
+                "replicate tables are read for the lists of a table: 2 to {MAX_LISTS} names, not {}",
+                names.len()
+            ),
+        });
+    }
     let bytes = content(bytes, source)?;
     let mut lines = Lines::new(bytes, source, detect_delimiter(first_line(bytes)));
     let (header_line, header) = match lines.next_line()? {

@@ -15,6 +15,17 @@ use serde::Serialize;
 /// Largest number of lists a table may have (the full table has `2^t − 1` cells).
 pub const MAX_LISTS: usize = 20;
 
+/// Largest number of observed cases a table may have: `2^53 = 9,007,199,254,740,992`, the
+/// largest integer up to which every integer is exact in a double. Fits, margins and `N̂` are
+/// computed in doubles; beyond it counts are rounded (`2^53 + 1` becomes `2^53`) and the
+/// existence check, the rank test and the fit no longer see the same table.
+pub const MAX_OBSERVED: u64 = 1 << 53;
+
+/// Characters a list name may not contain: they separate terms and lists in the model
+/// notation (`A*B + C:D`, `A:B,C`, `[12,3]`), so a model printed with such a name could not be
+/// read back.
+pub const RESERVED_NAME_CHARS: &[char] = &['+', '*', ':', ',', '[', ']'];
+
 /// A validated capture table.
 ///
 /// Invariants (checked once, in [`CaptureTable::new`]): `2 ≤ t ≤ MAX_LISTS`, list names
@@ -46,8 +57,10 @@ impl CaptureTable {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] if there are fewer than 2 or more than [`MAX_LISTS`] lists, a
-    /// name is empty or repeated, a history is 0 or has bits beyond the lists, the total
-    /// overflows, or no case is observed. `source` names the input in messages.
+    /// name is empty or repeated, has a character of [`RESERVED_NAME_CHARS`] or leading or
+    /// trailing white space, a history is 0 or has bits beyond the lists, the total exceeds
+    /// [`MAX_OBSERVED`] (`2^53`), or no case is observed. `source` names the input in
+    /// messages.
     pub fn new<I>(names: Vec<String>, rows: I, source: &str) -> Result<Self>
     where
         I: IntoIterator<Item = (u32, u64)>,
@@ -72,6 +85,15 @@ impl CaptureTable {
                 .checked_add(c)
                 .ok_or_else(|| overflow(source))?;
             n_obs = n_obs.checked_add(c).ok_or_else(|| overflow(source))?;
+        }
+        if n_obs > MAX_OBSERVED {
+            return Err(Error::input(
+                Location::file(source),
+                format!(
+                    "{n_obs} cases observed; at most 2^53 = {MAX_OBSERVED} are supported (counts are computed in double precision, which is exact only up to 2^53)"
+                ),
+                "check the count column for corrupt values, or scale the counts down",
+            ));
         }
         if n_obs == 0 {
             return Err(Error::input(
@@ -169,11 +191,22 @@ impl CaptureTable {
     }
 
     /// Number of cases on list `i` (0-based).
+    ///
+    /// # Panics
+    /// If `i >= t` — an index accessor like [`CaptureTable::count`] and slice indexing; list
+    /// names given by a user are resolved with [`CaptureTable::list_index`], which returns
+    /// `None` for an unknown name.
     pub fn list_size(&self, i: usize) -> u64 {
+        assert!(
+            i < self.lists(),
+            "list index {i} out of range for a table of {} lists",
+            self.lists()
+        );
         self.margin(1 << i)
     }
 
-    /// Margin `n*(S)`: the number of cases whose history contains every list in `s`.
+    /// Margin `n*(S)`: the number of cases whose history contains every list in `s` (0 when
+    /// `s` names lists beyond the table's).
     pub fn margin(&self, s: u32) -> u64 {
         self.counts
             .iter()
@@ -499,6 +532,29 @@ fn validate_names(names: &[String], source: &str) -> Result<()> {
                 Location::at(source, 1, Some(i + 1)),
                 "empty list name",
                 "give every list column a name in the header",
+            ));
+        }
+        let reserved: Vec<char> = RESERVED_NAME_CHARS
+            .iter()
+            .copied()
+            .filter(|c| n.contains(*c))
+            .collect();
+        if !reserved.is_empty() {
+            let chars: Vec<String> = reserved.iter().map(|c| format!("'{c}'")).collect();
+            return Err(Error::input(
+                Location::at(source, 1, Some(i + 1)),
+                format!(
+                    "list name '{n}' contains {}, which the model notation uses to separate terms and lists ('A*B + C:D', 'A:B,C', '[12,3]'), so models with this list could not be written and read back",
+                    chars.join(", ")
+                ),
+                "rename the list (e.g. use '_' or '-' instead)",
+            ));
+        }
+        if n.trim() != n {
+            return Err(Error::input(
+                Location::at(source, 1, Some(i + 1)),
+                format!("list name '{n}' begins or ends with white space"),
+                "remove the spaces around the name",
             ));
         }
         if let Some(j) = names[..i].iter().position(|m| m == n) {

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 ///
 /// # Errors
 /// [`Error::Lp`] if the LP solver fails; [`Error::ModelSyntax`] if the model has another
-/// number of lists.
+/// number of lists; [`Error::ModelTooLarge`] beyond [`Model::MAX_PARAMETERS`] parameters.
 ///
 /// # Example
 /// ```
@@ -49,6 +49,7 @@ pub fn check(table: &CaptureTable, model: &Model) -> Result<Existence> {
             ),
         });
     }
+    model.check_size(table.names())?;
     check_counts(table.lists(), table.counts(), model.terms())
 }
 

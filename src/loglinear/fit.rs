@@ -66,6 +66,9 @@ impl Default for FitOptions {
 }
 
 impl FitOptions {
+    /// Largest `max_iterations` accepted.
+    pub const MAX_ITERATIONS: usize = 100_000;
+
     /// R's `glm.fit` settings: tolerance `1e-8`, 25 iterations.
     pub fn glm() -> Self {
         Self {
@@ -90,13 +93,24 @@ impl FitOptions {
     /// Check the options.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] for a non-positive tolerance or zero iterations.
+    /// [`Error::InvalidOption`] for a tolerance outside (0, 1) (NaN and infinity included),
+    /// zero iterations or more than [`FitOptions::MAX_ITERATIONS`].
     pub fn validate(&self) -> Result<()> {
-        if !(self.tolerance > 0.0) {
+        if !(self.tolerance > 0.0 && self.tolerance < 1.0) {
             return Err(Error::InvalidOption {
                 name: "tolerance",
                 value: self.tolerance.to_string(),
-                problem: "must be positive".into(),
+                problem: "must be a number between 0 and 1 (exclusive), e.g. 1e-8: the fit stops when the relative change of the deviance is below it".into(),
+            });
+        }
+        if self.max_iterations > Self::MAX_ITERATIONS {
+            return Err(Error::InvalidOption {
+                name: "max_iterations",
+                value: self.max_iterations.to_string(),
+                problem: format!(
+                    "at most {} iterations (a fit that has not converged by then will not)",
+                    Self::MAX_ITERATIONS
+                ),
             });
         }
         if self.max_iterations == 0 {
@@ -201,8 +215,9 @@ impl Fit {
 /// ([`super::check`]) and a failing model is an error; non-convergence is an error.
 ///
 /// # Errors
-/// [`Error::MleDoesNotExist`], [`Error::NotIdentifiable`], [`Error::NotConverged`], or
-/// [`Error::ModelSyntax`] if the model is for another number of lists.
+/// [`Error::MleDoesNotExist`], [`Error::NotIdentifiable`], [`Error::NotConverged`],
+/// [`Error::ModelSyntax`] if the model is for another number of lists, or
+/// [`Error::ModelTooLarge`] beyond [`Model::MAX_PARAMETERS`] parameters.
 ///
 /// # Example
 /// ```
@@ -234,6 +249,7 @@ pub fn fit_with(
             problem: format!("model is for {} lists, the table has {t}", model.lists()),
         });
     }
+    model.check_size(table.names())?;
     let label = || model.label(table.names());
     if opts.check_existence {
         existence::check(table, model)?.require(&label())?;
@@ -258,12 +274,22 @@ pub fn fit_with(
     ) {
         Ok(c) => c,
         Err(()) => {
+            // Singular information: the check says why, if it fails; a model that passes it
+            // (code 0) is numerically singular in double precision — never reported as a
+            // code it does not have.
             let ex = existence::check(table, model)?;
-            return Err(Error::NotIdentifiable {
-                model: label(),
-                code: ex.code | 2,
-                rank: ex.rank,
-                parameters: finite.len(),
+            ex.require(&label())?;
+            let (lo, hi) = table
+                .counts()
+                .iter()
+                .filter(|&&c| c > 0)
+                .fold((u64::MAX, 0), |(lo, hi), &c| (lo.min(c), hi.max(c)));
+            return Err(Error::Undefined {
+                what: "the fit",
+                reason: format!(
+                    "model {} passes the existence check (code 0), but its information matrix is numerically singular in double precision (positive counts range from {lo} to {hi}); rescale or check the counts",
+                    label()
+                ),
             });
         }
     };

@@ -30,6 +30,11 @@ use serde::Serialize;
 /// separate "0" from "tiny"; identifiable models are therefore decided by the fit certificate
 /// first (see [`check_counts`]) and the LP threshold only matters when that fails.
 const LP_ZERO: f64 = 1e-6;
+/// Wall-clock budget of one LP solve. The LPs here have at most a few thousand variables and
+/// take milliseconds; the budget only stops a degenerate problem on which the simplex stalls,
+/// which is then an [`Error::Lp`] naming the budget instead of a hang. (A feasible point
+/// with `s > 0` found before the budget runs out still proves existence.)
+pub(crate) const LP_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Relative pivot tolerance of the rank test on `AᵀA`.
 const RANK_TOL: f64 = 1e-10;
 
@@ -140,6 +145,15 @@ pub(crate) fn check_certified_by(
     terms: &[u32],
     certified: &mut dyn FnMut() -> bool,
 ) -> Result<Existence> {
+    if terms.len() > crate::loglinear::model::Model::MAX_PARAMETERS {
+        let p = terms.len();
+        return Err(Error::ModelTooLarge {
+            model: format!("with {p} terms"),
+            parameters: p,
+            limit: crate::loglinear::model::Model::MAX_PARAMETERS,
+            bytes: (p as u128) * (p as u128) * 8,
+        });
+    }
     let Reduced {
         margins,
         inf,
@@ -196,9 +210,24 @@ fn fr_lp(counts: &[u64], kept: &[bool], finite: &[u32], margins: &[u64]) -> Resu
     for &v in &x {
         lp.add_constraint([(v, 1.0), (s, -1.0)].as_slice(), ComparisonOp::Ge, 0.0);
     }
+    lp.set_time_limit(LP_TIME_LIMIT);
+    let stalled = || {
+        Error::Lp(format!(
+            "the solver did not finish within {} s ({} cells, {} terms); the table is too sparse for the existence check of this model",
+            LP_TIME_LIMIT.as_secs(),
+            cells.len(),
+            finite.len()
+        ))
+    };
     match lp.solve() {
-        Ok(microlp::SolveOutcome::Solution(sol)) => Ok(sol.objective().max(0.0)),
-        Ok(other) => Err(Error::Lp(format!("{other:?}"))),
+        Ok(microlp::SolveOutcome::Solution(sol)) => match sol.status() {
+            microlp::SolutionStatus::Optimal => Ok(sol.objective().max(0.0)),
+            // Interrupted with a feasible point: positive s proves existence; otherwise
+            // nothing is known.
+            _ if sol.objective() > LP_ZERO => Ok(sol.objective()),
+            _ => Err(stalled()),
+        },
+        Ok(microlp::SolveOutcome::Interrupted(_)) => Err(stalled()),
         Err(e) => Err(Error::Lp(e.to_string())),
     }
 }

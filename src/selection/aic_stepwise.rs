@@ -1,8 +1,10 @@
 //! AIC-stepwise selection, the rule of the UK 2014 analysis (Silverman 2014).
 
-use super::{check_threshold, named, singular, Candidate, Rule, Selection, Step};
+use super::{check_threshold, named, singular, start_failed, Candidate, Rule, Selection, Step};
 use crate::data::table::{pairs, term_label, CaptureTable};
-use crate::error::{Error, Result};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
 use crate::loglinear::fitter::{no_cache, Fitter, Quick, Warm};
 use crate::loglinear::Model;
 use crate::numeric::pnorm;
@@ -17,7 +19,8 @@ use crate::numeric::pnorm;
 /// boundary); a new coefficient fixed at −∞ has p-value 1.
 ///
 /// # Errors
-/// If the main-effects model fails the existence check; [`Error::Lp`].
+/// [`Error::NotIdentifiable`] or [`Error::MleDoesNotExist`], as the existence check says, if
+/// the main-effects model fails; [`Error::Lp`].
 pub fn aic_stepwise(table: &CaptureTable, threshold: f64, trace: bool) -> Result<Selection> {
     let names = table.names();
     let mut f = Fitter::new(table.lists(), table.counts());
@@ -82,10 +85,7 @@ pub fn aic_stepwise_run(
     let mut model = Model::main_effects(t);
     let a0 = f.assess(model.terms(), None, lp)?;
     let Some(mut q) = a0.fit else {
-        return Err(Error::MleDoesNotExist {
-            model: model.notation().unwrap_or_else(|| "main".into()),
-            code: a0.code,
-        });
+        return Err(start_failed(f, &model));
     };
     let mut aic0 = q.aic();
     let mut steps = Vec::new();

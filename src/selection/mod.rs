@@ -95,6 +95,26 @@ fn check_threshold(p: f64) -> Result<()> {
     }
 }
 
+/// The error of a forward rule whose starting model (main effects) has no fit: the full
+/// existence check (rank and LP) says why, so that the message and the code agree —
+/// not identifiable (code 2 or 3), or the MLE does not exist (code 1). A model that passes
+/// the check but could not be fitted is reported as such.
+fn start_failed(f: &crate::loglinear::fitter::Fitter, model: &Model) -> Error {
+    let name = model.notation().unwrap_or_else(|| "main".into());
+    match f.check(model.terms()) {
+        Ok(ex) => match ex.require(&name) {
+            Err(e) => e,
+            Ok(()) => Error::Undefined {
+                what: "the starting model of the selection",
+                reason: format!(
+                    "the main-effects model {name} passes the existence check (code 0) but its fit failed (singular information)"
+                ),
+            },
+        },
+        Err(e) => e,
+    }
+}
+
 fn singular(m: &Model) -> Error {
     Error::NotIdentifiable {
         model: m.notation().unwrap_or_default(),

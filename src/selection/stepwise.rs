@@ -2,9 +2,11 @@
 //! is least compatible (smallest Poisson tail probability) with the current model, while
 //! that probability is below the threshold and the model's MLE exists.
 
-use super::{check_threshold, named, singular, Candidate, Rule, Selection, Step};
+use super::{check_threshold, named, singular, start_failed, Candidate, Rule, Selection, Step};
 use crate::data::table::{pairs, superset_sums, term_label, CaptureTable};
-use crate::error::{Error, Result};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
 use crate::loglinear::fitter::{no_cache, Fitter, Quick, Warm};
 use crate::loglinear::Model;
 use statrs::distribution::{DiscreteCDF, Poisson};
@@ -57,8 +59,9 @@ pub struct StepwiseRun {
 /// then already fitted and becomes the current model.
 ///
 /// # Errors
-/// [`Error::MleDoesNotExist`] if the main-effects model fails (SparseMSE does not check it
-/// and prints a meaningless number); [`Error::Lp`].
+/// [`Error::NotIdentifiable`] or [`Error::MleDoesNotExist`], as the existence check says, if
+/// the main-effects model fails (SparseMSE does not check it and prints a meaningless
+/// number); [`Error::Lp`].
 pub fn stepwise_run(
     f: &mut Fitter,
     opts: &StepwiseOptions,
@@ -69,10 +72,7 @@ pub fn stepwise_run(
     let mut model = Model::main_effects(t);
     let start = f.assess(model.terms(), None, lp)?;
     let Some(mut q) = start.fit else {
-        return Err(Error::MleDoesNotExist {
-            model: model.notation().unwrap_or_else(|| "main".into()),
-            code: start.code,
-        });
+        return Err(start_failed(f, &model));
     };
     let all = pairs(t);
     let mut steps = Vec::new();

@@ -223,8 +223,25 @@ fn run(
     opts: &EstimateOptions,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Estimate> {
-    let point = est.estimate_with_progress(table, progress)?;
     let method = opts.interval_method(est);
+    // BCa needs one re-estimate per observed cell (the jackknife): refuse it up front when
+    // that exceeds the limit, rather than run the bootstrap first.
+    if method == IntervalMethod::Bca && opts.resamples() {
+        let bopts = opts.bootstrap.clone().unwrap_or_default();
+        let b = opts.replay.as_ref().map_or(bopts.replicates, Vec::len);
+        let cells = table.observed_cells().len();
+        let limit = bopts.jackknife_limit(b);
+        if cells > limit {
+            return Err(Error::TooCostly {
+                what: "the BCa interval",
+                reason: format!(
+                    "its acceleration needs a jackknife of one re-estimate per observed cell: {cells} re-estimates, more than the bootstrap's {b} replicates (at most the larger of B and {}); use `interval` percentile, or `bootstrap` B of at least {cells}",
+                    BootstrapOptions::MIN_JACKKNIFE
+                ),
+            });
+        }
+    }
+    let point = est.estimate_with_progress(table, progress)?;
     let (mut interval, profile) = if method.is_bootstrap() {
         (
             Interval {

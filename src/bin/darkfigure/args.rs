@@ -165,6 +165,9 @@ pub struct BootArgs {
     /// (default as MultipleSystemsEstimation: all for ≤ 3 lists, 20 for 4, 100 for ≥ 5).
     #[arg(long, value_name = "N", requires = "resampling")]
     pub ntop: Option<usize>,
+    /// Largest --bootstrap accepted (default 1000000).
+    #[arg(long, value_name = "B", requires = "bootstrap")]
+    pub max_replicates: Option<usize>,
     /// Write every replicate's estimate to this CSV (columns replicate,estimate,model; the
     /// estimate is empty when none exists, the model empty for methods that choose none).
     #[arg(long, value_name = "FILE.csv", requires = "resampling")]
@@ -229,6 +232,10 @@ pub struct DgaArgs {
     /// dga: the number of most probable graphs reported.
     #[arg(long = "top", value_name = "N")]
     pub top_graphs: Option<usize>,
+    /// dga: refuse more than W graph × grid-point evaluations (default 1e11, about 2½
+    /// minutes on 2 cores).
+    #[arg(long, value_name = "W")]
+    pub work_limit: Option<f64>,
 }
 
 #[derive(Args)]
@@ -263,6 +270,9 @@ pub struct ModelsArgs {
     /// dga: only graphs whose cliques have at most K lists.
     #[arg(long, value_name = "K")]
     pub max_clique: Option<usize>,
+    /// dga: refuse more than W graph × grid-point evaluations (default 1e11).
+    #[arg(long, value_name = "W")]
+    pub work_limit: Option<f64>,
     /// Largest interaction order (default: all orders, saturated model excluded, where the
     /// space has at most --limit models).
     #[arg(long)]
@@ -345,6 +355,9 @@ pub struct ReportArgs {
     /// Leave out the leave-one-list-out rows.
     #[arg(long)]
     pub no_leave_one_out: bool,
+    /// Largest --bootstrap accepted (default 1000000).
+    #[arg(long, value_name = "B", requires = "bootstrap")]
+    pub max_replicates: Option<usize>,
     /// Threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,

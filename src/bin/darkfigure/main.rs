@@ -7,6 +7,7 @@
 
 mod args;
 mod human;
+mod write;
 
 use args::{Cli, Command, EstimateArgs, Input, ModelsArgs, ReportArgs};
 use clap::parser::ValueSource;
@@ -76,6 +77,8 @@ fn flag(name: &str) -> Option<&'static str> {
         "prior" => "--prior",
         "grid" => "--grid",
         "max_clique" => "--max-clique",
+        "max_replicates" => "--max-replicates",
+        "work_limit" => "--work-limit",
         _ => return None,
     })
 }
@@ -147,47 +150,18 @@ fn progress_bar(len: Option<u64>, quiet: bool, what: &str) -> Option<indicatif::
     Some(bar)
 }
 
-fn write_file(path: &str, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|source| Error::Io {
-        file: path.to_string(),
-        source,
-    })
-}
-
-fn set_threads(n: Option<usize>) -> Result<()> {
-    if let Some(n) = n {
-        if n == 0 {
-            return Err(Error::InvalidOption {
-                name: "threads",
-                value: "0".into(),
-                problem: "must be at least 1".into(),
-            });
-        }
-        // Only fails if a pool exists already, which cannot happen here.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global();
-    }
-    Ok(())
-}
-
-fn print_json(v: &serde_json::Value) {
+fn print_json(v: &serde_json::Value) -> Result<()> {
     let mut s = serde_json::to_string_pretty(v).expect("reports serialise");
     s.push('\n');
-    emit(&s);
+    emit(&s)
 }
 
-/// Write to stdout; a closed pipe (`darkfigure … | head`) ends the output quietly.
-fn emit(s: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
-}
+use write::emit;
 
-fn emit_with(f: impl FnOnce(&mut String)) {
+fn emit_with(f: impl FnOnce(&mut String)) -> Result<()> {
     let mut s = String::new();
     f(&mut s);
-    emit(&s);
+    emit(&s)
 }
 
 /// Read the input as `--format`, `--delimiter`, `--list-col`, `--id-col`, `--merge`,
@@ -242,7 +216,16 @@ fn alpha_prior(s: &str) -> Result<(f64, f64)> {
 
 fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
     let loaded = load(&a.input)?;
-    set_threads(a.boot.threads)?;
+    let [replicates_out, plot_out, draws_out] = write::check_all([
+        a.boot.replicates_out.as_ref(),
+        a.plot.as_ref(),
+        a.mcmc.draws_out.as_ref(),
+    ])?;
+    let parallel = a.boot.bootstrap.is_some()
+        || a.boot.replay.is_some()
+        || matches!(a.select, Some(Rule::Bic | Rule::Aic | Rule::Auto))
+        || matches!(a.method.as_str(), "lcmcr" | "dga");
+    write::set_threads(a.boot.threads, parallel)?;
     let replay = a
         .boot
         .replay
@@ -263,6 +246,7 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
         seed: given(m, "seed", a.boot.seed),
         bootstrap_kind: given(m, "bootstrap_kind", a.boot.bootstrap_kind),
         ntop: a.boot.ntop,
+        max_replicates: a.boot.max_replicates,
         replay,
         lcmcr: LcmcrRequest {
             classes: mc.classes,
@@ -281,6 +265,7 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
             grid: a.dga.grid.clone(),
             max_clique: a.dga.max_clique,
             top: a.dga.top_graphs,
+            work_limit: a.dga.work_limit,
         },
     };
     let lcmcr = a.method == "lcmcr";
@@ -312,26 +297,22 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    if let (Some(path), Some(b)) = (&a.boot.replicates_out, run.bootstrap()) {
-        write_file(path, replicates_csv(b).as_bytes())?;
+    if let (Some(out), Some(b)) = (&replicates_out, run.bootstrap()) {
+        out.write(replicates_csv(b).as_bytes())?;
     }
     let name = &loaded.name;
-    if let (Some(path), Some(est)) = (&a.plot, &run.report.detail) {
+    if let (Some(out), Some(est)) = (&plot_out, &run.report.detail) {
         if let Some(b) = &est.bootstrap {
             let title = a.title.clone().unwrap_or_else(|| {
                 format!("{name}: bootstrap of N ({} replicates)", b.replicates.len())
             });
-            write_file(
-                path,
-                plot::bootstrap_svg(b, Some(&est.interval), &title)?.as_bytes(),
-            )?;
+            out.write(plot::bootstrap_svg(b, Some(&est.interval), &title)?.as_bytes())?;
         } else if let Detail::Dga(p) = &est.point.detail {
             let title = a
                 .title
                 .clone()
                 .unwrap_or_else(|| format!("{name}: posterior of N averaged over graphs"));
-            write_file(
-                path,
+            out.write(
                 plot::graphs_svg(p, &est.interval, loaded.table.names(), &title)?.as_bytes(),
             )?;
         } else if let Detail::Lcmcr(p) = &est.point.detail {
@@ -339,22 +320,19 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
                 .title
                 .clone()
                 .unwrap_or_else(|| format!("{name}: LCMCR posterior of N"));
-            write_file(
-                path,
-                plot::posterior_svg(&p.draws.n, &est.interval, &title)?.as_bytes(),
-            )?;
+            out.write(plot::posterior_svg(&p.draws.n, &est.interval, &title)?.as_bytes())?;
         }
     }
-    if let (Some(path), Some(est)) = (&mc.draws_out, &run.report.detail) {
+    if let (Some(out), Some(est)) = (&draws_out, &run.report.detail) {
         if let Detail::Lcmcr(p) = &est.point.detail {
-            write_file(path, draws_csv(p).as_bytes())?;
+            out.write(draws_csv(p).as_bytes())?;
         }
     }
     if a.json {
-        print_json(&run.json(&loaded));
+        print_json(&run.json(&loaded))?;
     } else {
         warn(&run.report.warnings);
-        emit_with(|o| human::estimate(o, &run.report));
+        emit_with(|o| human::estimate(o, &run.report))?;
     }
     Ok(match &run.failure {
         None => 0,
@@ -369,23 +347,37 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
 
 fn models_cmd(a: ModelsArgs) -> Result<u8> {
     let loaded = load(&a.input)?;
-    set_threads(a.threads)?;
+    let [plot_out] = write::check_all([a.plot.as_ref()])?;
+    write::set_threads(a.threads, true)?;
     match a.method.as_str() {
         "loglinear" => {}
         "dga" => {
+            for (option, value) in [
+                ("plot", a.plot.clone()),
+                ("max_order", a.max_order.map(|k| k.to_string())),
+            ] {
+                if let Some(value) = value {
+                    return Err(Error::InvalidOption {
+                        name: option,
+                        value,
+                        problem: "it is an option of the log-linear ranking, not of `method` dga (for dga's plot, use `estimate --method dga --plot`)".into(),
+                    });
+                }
+            }
             let req = DgaRequest {
                 delta: a.delta,
                 prior: a.prior.clone(),
                 grid: a.grid.clone(),
                 max_clique: a.max_clique,
                 top: Some(a.top),
+                work_limit: a.work_limit,
             };
             let (report, json) = command::graphs(&loaded, &req)?;
             if a.json {
-                print_json(&json);
+                print_json(&json)?;
             } else {
                 warn(&report.warnings);
-                emit_with(|o| human::graphs(o, &report));
+                emit_with(|o| human::graphs(o, &report))?;
             }
             return Ok(0);
         }
@@ -402,6 +394,7 @@ fn models_cmd(a: ModelsArgs) -> Result<u8> {
         ("prior", a.prior.is_some()),
         ("grid", a.grid.is_some()),
         ("max_clique", a.max_clique.is_some()),
+        ("work_limit", a.work_limit.is_some()),
     ]
     .into_iter()
     .find(|(_, set)| *set)
@@ -430,28 +423,33 @@ fn models_cmd(a: ModelsArgs) -> Result<u8> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    if let Some(path) = &a.plot {
+    if let Some(out) = &plot_out {
         let title = a
             .title
             .clone()
             .unwrap_or_else(|| format!("{}: model ranking by {}", loaded.name, a.by));
-        write_file(
-            path,
-            plot::ranking_svg(&res, &loaded.table, a.top, &title)?.as_bytes(),
-        )?;
+        out.write(plot::ranking_svg(&res, &loaded.table, a.top, &title)?.as_bytes())?;
     }
     if a.json {
-        print_json(&json);
+        print_json(&json)?;
     } else {
         warn(&report.warnings);
-        emit_with(|o| human::models(o, &report));
+        emit_with(|o| human::models(o, &report))?;
+    }
+    // As `estimate`: exit 3 when no model has an estimate (the report is printed).
+    if res.models.is_empty() {
+        eprintln!(
+            "error: every one of the {} models examined fails the existence check (the MLE does not exist or the model is not identifiable); no model is ranked",
+            res.examined
+        );
+        return Ok(3);
     }
     Ok(0)
 }
 
 fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
     let loaded = load(&a.input)?;
-    set_threads(a.threads)?;
+    write::set_threads(a.threads, true)?;
     let req = ReportRequest {
         level: Some(a.level),
         bootstrap: a.bootstrap,
@@ -462,18 +460,19 @@ fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
         limit: a.limit,
         ntop: a.ntop,
         leave_one_out: Some(!a.no_leave_one_out),
+        max_replicates: a.max_replicates,
     };
     let (r, json) = command::report(&loaded, &req)?;
     if a.json {
-        print_json(&json);
+        print_json(&json)?;
     } else {
         warn(&r.warnings);
         if a.csv {
-            emit(&r.to_csv());
+            emit(&r.to_csv())?;
         } else if a.markdown {
-            emit(&r.to_markdown());
+            emit(&r.to_markdown())?;
         } else {
-            emit(&r.to_text());
+            emit(&r.to_text())?;
         }
     }
     Ok(if r.rows.iter().any(|r| r.estimate.is_some()) {
@@ -492,10 +491,10 @@ fn run(cli: Cli, m: Option<&ArgMatches>) -> Result<u8> {
             let loaded = load(&a.input)?;
             let (report, json) = command::check(&loaded, &a.model)?;
             if a.json {
-                print_json(&json);
+                print_json(&json)?;
             } else {
                 warn(&report.warnings);
-                emit_with(|o| human::check(o, &report));
+                emit_with(|o| human::check(o, &report))?;
             }
             Ok(if report.header.existence.code == 0 {
                 0
@@ -505,28 +504,30 @@ fn run(cli: Cli, m: Option<&ArgMatches>) -> Result<u8> {
         }
         Command::Summary(a) => {
             let loaded = load(&a.input)?;
+            let [plot_out] = write::check_all([a.plot.as_ref()])?;
             let (s, json) = command::summary(&loaded);
-            if let Some(path) = &a.plot {
+            if let Some(out) = &plot_out {
                 let title = a
                     .title
                     .clone()
                     .unwrap_or_else(|| format!("{}: capture histories", loaded.name));
-                write_file(path, plot::upset_svg(&loaded.table, &title)?.as_bytes())?;
+                out.write(plot::upset_svg(&loaded.table, &title)?.as_bytes())?;
             }
             if a.json {
-                print_json(&json);
+                print_json(&json)?;
             } else {
-                emit_with(|o| human::summary(o, &s));
+                emit_with(|o| human::summary(o, &s))?;
             }
             Ok(0)
         }
         Command::Convert(a) => {
             let loaded = load(&a.input)?;
+            let [out] = write::check_all([a.output.as_ref()])?;
             warn(&loaded.warnings);
             let buf = command::convert(&loaded);
-            match &a.output {
-                Some(path) => write_file(path, &buf)?,
-                None => emit(&String::from_utf8_lossy(&buf)),
+            match &out {
+                Some(out) => out.write(&buf)?,
+                None => emit(&String::from_utf8_lossy(&buf))?,
             }
             Ok(0)
         }

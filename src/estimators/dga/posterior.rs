@@ -122,13 +122,14 @@ pub(crate) fn log_joint(
 
 fn work_error(t: usize, graphs: usize, points: u64, opts: &DgaOptions) -> Error {
     let work = graphs as f64 * points as f64;
-    Error::ModelSpaceTooLarge {
-        lists: t,
-        max_order: opts.max_clique.unwrap_or(t).min(t),
-        count: group_digits(&graphs.to_string()),
-        limit: (opts.work_limit / points as f64) as u64,
-        suggestion: format!(
-            "{graphs} graphs × {points} grid points = {work:.2e} evaluations, about {:.0} s on 2 cores at ~3 ns each per core (work_limit {:.1e}); use a smaller grid, restrict max_clique, or raise work_limit",
+    Error::TooCostly {
+        what: "dga graph averaging",
+        reason: format!(
+            "{t} lists have {} decomposable graphs{}; × {} grid points = {work:.2e} evaluations, about {:.0} s on 2 cores at ~3 ns each, more than `work_limit` {:.1e}; use a smaller `grid`, restrict `max_clique`, or raise `work_limit`",
+            group_digits(&graphs.to_string()),
+            opts.max_clique
+                .map_or(String::new(), |k| format!(" with cliques of at most {k} lists")),
+            group_digits(&points.to_string()),
             work * 3e-9 / 2.0,
             opts.work_limit
         ),

@@ -8,7 +8,6 @@ use crate::loglinear::profile::ProfileLikelihood;
 use crate::loglinear::Fit;
 use crate::numeric::profile::profile_limits;
 use crate::numeric::Level;
-use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// Wald interval on the log scale of the dark figure:
 /// `n_obs + exp(θ̂_∅ ± z_{(1+level)/2} · se(θ̂_∅))` (SparseMSE `estimatepopulation.0`).
@@ -51,21 +50,21 @@ impl ProfileOptions {
     /// Check the options.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] for an upper factor not above 1 or a tolerance that is not
-    /// a positive finite number.
+    /// [`Error::InvalidOption`] for an upper factor not in (1, 1e6] or a tolerance not in
+    /// (0, 1] (NaN and infinity included).
     pub fn validate(&self) -> Result<()> {
-        if !(self.upper_factor > 1.0 && self.upper_factor.is_finite()) {
+        if !(self.upper_factor > 1.0 && self.upper_factor <= 1e6) {
             return Err(Error::InvalidOption {
                 name: "profile_upper_factor",
                 value: self.upper_factor.to_string(),
-                problem: "must be a finite number greater than 1".into(),
+                problem: "must be a number greater than 1 and at most 1e6".into(),
             });
         }
-        if !(self.tolerance > 0.0 && self.tolerance.is_finite()) {
+        if !(self.tolerance > 0.0 && self.tolerance <= 1.0) {
             return Err(Error::InvalidOption {
                 name: "profile_tolerance",
                 value: self.tolerance.to_string(),
-                problem: "must be a positive finite number".into(),
+                problem: "must be a positive number of at most 1 (a tolerance in N)".into(),
             });
         }
         Ok(())
@@ -85,14 +84,12 @@ pub fn profile(table: &CaptureTable, fit: &Fit, opts: &ProfileOptions) -> Result
     opts.validate()?;
     let n = table.observed() as f64;
     let mut pl = ProfileLikelihood::new(table, fit);
-    let chi = ChiSquared::new(1.0).expect("df 1");
-    let drop = chi.inverse_cdf(opts.level.get()) / 2.0;
     let lim = profile_limits(
         |x| pl.loglik(x),
         n,
         fit.estimate,
         opts.upper_factor,
-        drop,
+        opts.level,
         opts.tolerance,
     );
     let mut flags = Vec::new();

@@ -186,22 +186,35 @@ impl Loglinear {
         self
     }
 
+    /// The given models (fixed, or among which to choose) are for the table's lists and not
+    /// too large to fit.
+    fn check_models(&self, table: &CaptureTable) -> Result<()> {
+        let models: &[Model] = match &self.choice {
+            Choice::Fixed(m) => std::slice::from_ref(m),
+            Choice::Among(_, models) => models,
+            Choice::Select(_) => &[],
+        };
+        for m in models {
+            if m.lists() != table.lists() {
+                return Err(Error::ModelSyntax {
+                    spec: m.label(table.names()),
+                    problem: format!(
+                        "model is for {} lists, the table has {}",
+                        m.lists(),
+                        table.lists()
+                    ),
+                });
+            }
+            m.check_size(table.names())?;
+        }
+        Ok(())
+    }
+
     /// The model on `table` and, for a rule, how it was chosen.
     fn choose(&self, table: &CaptureTable) -> Result<(Model, Option<Selection>)> {
+        self.check_models(table)?;
         match &self.choice {
-            Choice::Fixed(m) => {
-                if m.lists() != table.lists() {
-                    return Err(Error::ModelSyntax {
-                        spec: m.label(table.names()),
-                        problem: format!(
-                            "model is for {} lists, the table has {}",
-                            m.lists(),
-                            table.lists()
-                        ),
-                    });
-                }
-                Ok((m.clone(), None))
-            }
+            Choice::Fixed(m) => Ok((m.clone(), None)),
             Choice::Select(s) => {
                 let sel = select(table, s)?;
                 Ok((sel.model.clone(), Some(sel)))
@@ -210,11 +223,17 @@ impl Loglinear {
                 let n_obs = table.observed() as f64;
                 let mut best: Option<(f64, &Model)> = None;
                 for m in models {
-                    if let Ok(f) = fit(table, m, &self.fit) {
-                        let v = criterion.value(f.log_likelihood, f.parameters, n_obs);
-                        if best.is_none_or(|(b, _)| v < b) {
-                            best = Some((v, m));
+                    match fit(table, m, &self.fit) {
+                        Ok(f) => {
+                            let v = criterion.value(f.log_likelihood, f.parameters, n_obs);
+                            if best.is_none_or(|(b, _)| v < b) {
+                                best = Some((v, m));
+                            }
                         }
+                        // A model without an estimate is no candidate; anything else (the LP
+                        // solver failing) is an error, not a silently skipped model.
+                        Err(e) if e.is_no_estimate() => {}
+                        Err(e) => return Err(e),
                     }
                 }
                 let (_, model) = best.ok_or_else(|| Error::Undefined {
@@ -350,6 +369,7 @@ impl Estimator for Loglinear {
         table: &'a CaptureTable,
         point: &PointEstimate,
     ) -> Result<Box<dyn Replicates + 'a>> {
+        self.check_models(table)?;
         let t = table.lists();
         let refit = match &self.choice {
             Choice::Fixed(m) => Refit::Fixed(m.clone()),

@@ -137,15 +137,7 @@ pub fn closedp_profile(
     let n = table.observed() as f64;
     let np = fit.abundance;
     let mut pl = ProfileLik::new(table, model, PROFILE_EPSILON, PROFILE_MAXIT);
-    let z = level.z();
-    let lim = profile_limits(
-        |x| pl.loglik(x),
-        n,
-        np,
-        FMAX_SUP_CL,
-        z * z / 2.0,
-        PROFILE_TOL,
-    );
+    let lim = profile_limits(|x| pl.loglik(x), n, np, FMAX_SUP_CL, level, PROFILE_TOL);
     Ok(RcaptureProfile {
         model,
         level: level.get(),

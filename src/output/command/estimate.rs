@@ -72,6 +72,8 @@ pub struct DgaRequest {
     pub max_clique: Option<usize>,
     /// `--top N`: graphs reported (default 5).
     pub top: Option<usize>,
+    /// `--work-limit W`: the most graph × grid-point evaluations run (default 10^11).
+    pub work_limit: Option<f64>,
 }
 
 impl DgaRequest {
@@ -82,6 +84,7 @@ impl DgaRequest {
             ("grid", self.grid.is_some()),
             ("max_clique", self.max_clique.is_some()),
             ("top", self.top.is_some()),
+            ("work_limit", self.work_limit.is_some()),
         ]
         .into_iter()
         .find(|(_, set)| *set)
@@ -112,6 +115,9 @@ impl DgaRequest {
             };
         }
         o.max_clique = self.max_clique;
+        if let Some(w) = self.work_limit {
+            o.work_limit = w;
+        }
         if let Some(top) = self.top {
             o.top = top;
         }
@@ -174,6 +180,8 @@ pub struct EstimateRequest {
     pub bootstrap_kind: Option<Kind>,
     /// `--ntop`.
     pub ntop: Option<usize>,
+    /// `--max-replicates`: the largest `bootstrap` accepted (default 1,000,000).
+    pub max_replicates: Option<usize>,
     /// `--replay`: the tables (see [`crate::data::replay`]).
     pub replay: Option<Vec<Vec<u64>>>,
     /// LCMCR's options.
@@ -359,6 +367,13 @@ impl EstimateRequest {
                 "it seeds the bootstrap (or the lcmcr chains); nothing is random without `bootstrap` B".into(),
             ));
         }
+        if let (Some(m), None) = (self.max_replicates, self.bootstrap) {
+            return Err(no_effect(
+                "max_replicates",
+                m.to_string(),
+                "it bounds `bootstrap` B, and no bootstrap is asked for".into(),
+            ));
+        }
         if let (Some(k), None) = (self.bootstrap_kind, self.bootstrap) {
             return Err(no_effect(
                 "kind",
@@ -372,8 +387,12 @@ impl EstimateRequest {
             interval: self.interval,
             level: self.level()?,
             bootstrap: self.bootstrap.map(|b| {
-                BootstrapOptions::new(b, self.seed.unwrap_or(1234))
-                    .kind(self.bootstrap_kind.unwrap_or_default())
+                let o = BootstrapOptions::new(b, self.seed.unwrap_or(1234))
+                    .kind(self.bootstrap_kind.unwrap_or_default());
+                match self.max_replicates {
+                    Some(m) => o.max_replicates(m),
+                    None => o,
+                }
             }),
             replay: self.replay.clone(),
         };

@@ -109,6 +109,8 @@ pub struct ReportRequest {
     pub ntop: Option<usize>,
     /// `--no-leave-one-out` (default: the rows are there).
     pub leave_one_out: Option<bool>,
+    /// `--max-replicates`: the largest `bootstrap` accepted (default 1,000,000).
+    pub max_replicates: Option<usize>,
 }
 
 /// `report`: the sensitivity table and its JSON.
@@ -138,6 +140,13 @@ pub fn report(loaded: &Loaded, req: &ReportRequest) -> Result<(Sensitivity, Valu
             ));
         }
     }
+    if let (Some(m), None) = (req.max_replicates, req.bootstrap) {
+        return Err(no_effect(
+            "max_replicates",
+            m.to_string(),
+            "it bounds `bootstrap` B, and no bootstrap is asked for".into(),
+        ));
+    }
     if let (Some(n), None) = (req.ntop, req.bootstrap) {
         return Err(no_effect(
             "ntop",
@@ -148,7 +157,13 @@ pub fn report(loaded: &Loaded, req: &ReportRequest) -> Result<(Sensitivity, Valu
     let seed = req.seed.unwrap_or(1234);
     let opts = ReportOptions {
         level: Level::new(req.level.unwrap_or(0.95))?,
-        bootstrap: req.bootstrap.map(|b| BootstrapOptions::new(b, seed)),
+        bootstrap: req.bootstrap.map(|b| {
+            let o = BootstrapOptions::new(b, seed);
+            match req.max_replicates {
+                Some(m) => o.max_replicates(m),
+                None => o,
+            }
+        }),
         rules,
         threshold: req.pthresh,
         max_order: req.max_order,

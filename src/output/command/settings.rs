@@ -52,6 +52,7 @@ struct DgaSettings {
     grid: String,
     max_clique: Option<usize>,
     top: usize,
+    work_limit: f64,
 }
 
 fn to_value(v: impl Serialize) -> Value {
@@ -125,6 +126,7 @@ pub(super) fn estimate(
                 },
                 max_clique: o.max_clique,
                 top: o.top,
+                work_limit: o.work_limit,
             }),
             _ => None,
         },

@@ -79,6 +79,16 @@ pub struct BootstrapOptions {
     pub kind: Kind,
     /// Levels at which BCa and percentile limits are reported.
     pub levels: Vec<f64>,
+    /// Largest `replicates` accepted (default [`BootstrapOptions::MAX_REPLICATES`]); raise it
+    /// to run more. Each replicate re-runs the method and keeps one estimate (and, for
+    /// selection rules, the chosen model's name).
+    pub max_replicates: usize,
+    /// Largest number of jackknife re-estimates (one per observed cell) run for the BCa
+    /// acceleration; `None` (default): the larger of B and [`BootstrapOptions::MIN_JACKKNIFE`],
+    /// so that beyond 200 cells the jackknife never costs more than the bootstrap itself.
+    /// With more observed cells the jackknife is skipped ([`Bootstrap::jackknife_skipped`]):
+    /// BCa limits are then not available, percentile limits are.
+    pub max_jackknife: Option<usize>,
 }
 
 impl Default for BootstrapOptions {
@@ -88,11 +98,33 @@ impl Default for BootstrapOptions {
             seed: 1234,
             kind: Kind::Nonparametric,
             levels: vec![0.025, 0.05, 0.1, 0.16, 0.84, 0.9, 0.95, 0.975],
+            max_replicates: Self::MAX_REPLICATES,
+            max_jackknife: None,
         }
     }
 }
 
 impl BootstrapOptions {
+    /// The default largest number of replicates: 1,000,000 (the R packages use 1,000; a
+    /// million replicates of a stepwise bootstrap on UK data take about 15 minutes on two
+    /// cores and 25 MB of JSON).
+    pub const MAX_REPLICATES: usize = 1_000_000;
+
+    /// Jackknife re-estimates always allowed (see [`BootstrapOptions::max_jackknife`]).
+    pub const MIN_JACKKNIFE: usize = 200;
+
+    /// The most jackknife re-estimates for `b` replicates ([`BootstrapOptions::max_jackknife`]).
+    pub fn jackknife_limit(&self, b: usize) -> usize {
+        self.max_jackknife
+            .unwrap_or_else(|| b.max(Self::MIN_JACKKNIFE))
+    }
+
+    /// Builder: the largest number of replicates accepted.
+    pub fn max_replicates(mut self, max: usize) -> Self {
+        self.max_replicates = max;
+        self
+    }
+
     /// `replicates` replicates from `seed`, nonparametric, the default levels.
     pub fn new(replicates: usize, seed: u64) -> Self {
         Self {
@@ -111,13 +143,24 @@ impl BootstrapOptions {
     /// Check the options.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] for no replicates or a level outside (0, 1).
+    /// [`Error::InvalidOption`] for no replicates, more than `max_replicates`, or a level
+    /// outside (0, 1).
     pub fn validate(&self) -> Result<()> {
         if self.replicates == 0 {
             return Err(Error::InvalidOption {
                 name: "replicates",
                 value: "0".into(),
                 problem: "need at least one replicate".into(),
+            });
+        }
+        if self.replicates > self.max_replicates {
+            return Err(Error::InvalidOption {
+                name: "replicates",
+                value: self.replicates.to_string(),
+                problem: format!(
+                    "at most {} replicates are run unless `max_replicates` is raised (every replicate re-runs the method)",
+                    self.max_replicates
+                ),
             });
         }
         self.validate_levels()
@@ -155,6 +198,9 @@ pub struct Bootstrap {
     pub models: Vec<Option<String>>,
     /// Replicates without an estimate.
     pub failed: usize,
+    /// The jackknife was not run: the table has more observed cells than
+    /// [`BootstrapOptions::jackknife_limit`] allows (BCa limits are then not available).
+    pub jackknife_skipped: bool,
     /// Seed used.
     pub seed: u64,
     /// Resampling scheme (meaningless, like `seed`, when `replayed`).
@@ -337,6 +383,10 @@ pub fn bootstrap(
     replay: Option<&[Vec<u64>]>,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Bootstrap> {
+    match replay {
+        Some(_) => opts.validate_levels()?,
+        None => opts.validate()?,
+    }
     let point = est.estimate(table)?;
     let reps = est.replicates(table, &point)?;
     bootstrap_from(table, &*reps, opts, replay, progress)
@@ -432,8 +482,10 @@ pub fn bootstrap_from(
         .into_iter()
         .map(|(r, _)| (r.estimate, r.model))
         .unzip();
-    // Jackknife over observed cells.
-    let jackknife: Vec<(u32, u64, Option<f64>, usize)> = chunks(cells.len(), JACKKNIFE_CHUNK)
+    // Jackknife over observed cells, unless there are more than the limit.
+    let jackknife_skipped = cells.len() > opts.jackknife_limit(b_total);
+    let jack_cells = if jackknife_skipped { 0 } else { cells.len() };
+    let jackknife: Vec<(u32, u64, Option<f64>, usize)> = chunks(jack_cells, JACKKNIFE_CHUNK)
         .flat_map_iter(|range| {
             let mut wk = reps.worker();
             let mut counts = table.counts().to_vec();
@@ -453,7 +505,7 @@ pub fn bootstrap_from(
         .into_iter()
         .map(|(h, c, e, _)| (h, c, e))
         .collect();
-    let a = if jackknife.iter().all(|j| j.2.is_some()) {
+    let a = if !jackknife_skipped && jackknife.iter().all(|j| j.2.is_some()) {
         acceleration(
             &jackknife
                 .iter()
@@ -471,6 +523,7 @@ pub fn bootstrap_from(
         replicates,
         models,
         failed,
+        jackknife_skipped,
         seed: opts.seed,
         kind: opts.kind,
         replayed: replay.is_some(),
