@@ -2,6 +2,10 @@
 //! (Wald, profile) or from a bootstrap that re-runs the method on every replicate.
 
 use super::bootstrap::{bootstrap_from, Bootstrap, BootstrapOptions};
+use super::calibrate::{
+    calibrate_with, calibration_seed, Calibrated, Calibration, CalibrationOptions,
+};
+use super::simulate::{simulate_with, SimulateOptions, Simulation, Trial, TrialInterval, Truth};
 use crate::data::table::CaptureTable;
 use crate::error::{Error, Result};
 use crate::estimators::loglinear::LoglinearDetail;
@@ -43,6 +47,9 @@ pub struct EstimateOptions {
     /// Replicate tables to replay instead of drawing them (indexed by bitmask, one per
     /// replicate; see [`crate::data::replay`]); used instead of `bootstrap`.
     pub replay: Option<Vec<Vec<u64>>>,
+    /// Options of a calibrated interval (`interval` [`IntervalMethod::Calibrated`]; default
+    /// [`CalibrationOptions::default`]).
+    pub calibration: Option<CalibrationOptions>,
 }
 
 impl EstimateOptions {
@@ -86,6 +93,47 @@ impl EstimateOptions {
         self
     }
 
+    /// Builder: a calibrated interval with these options.
+    pub fn calibrated(mut self, c: CalibrationOptions) -> Self {
+        self.interval = Some(IntervalMethod::Calibrated);
+        self.calibration = Some(c);
+        self
+    }
+
+    /// The seed of the run's randomness: the bootstrap's, else the MCMC chains', else 1234.
+    pub fn seed(&self) -> u64 {
+        match (&self.bootstrap, &self.method) {
+            (Some(b), _) => b.seed,
+            (None, Method::Lcmcr(o)) => o.seed,
+            _ => BootstrapOptions::default().seed,
+        }
+    }
+
+    /// The same options with `seed` for the bootstrap and the MCMC chains.
+    pub fn reseeded(&self, seed: u64) -> Self {
+        let mut o = self.clone();
+        if let Some(b) = &mut o.bootstrap {
+            b.seed = seed;
+        }
+        if let Method::Lcmcr(l) = &mut o.method {
+            l.seed = seed;
+        }
+        o
+    }
+
+    /// The interval a calibrated interval calibrates: the one set in the calibration
+    /// options, else BCa with a bootstrap, else the method's own.
+    pub fn calibrated_interval(&self, est: &dyn Estimator) -> IntervalMethod {
+        self.calibration
+            .as_ref()
+            .and_then(|c| c.interval)
+            .unwrap_or(if self.resamples() {
+                IntervalMethod::Bca
+            } else {
+                est.default_interval()
+            })
+    }
+
     /// Whether a bootstrap (drawn or replayed) is asked for.
     pub fn resamples(&self) -> bool {
         self.bootstrap.is_some() || self.replay.is_some()
@@ -105,9 +153,36 @@ impl EstimateOptions {
     ///
     /// # Errors
     /// [`Error::InvalidOption`] for invalid method or bootstrap options, a bootstrap interval
-    /// without a bootstrap, or both a drawn and a replayed bootstrap.
+    /// without a bootstrap, both a drawn and a replayed bootstrap, calibration options
+    /// without a calibrated interval, or a calibrated interval of replayed tables.
     pub fn validate(&self) -> Result<()> {
         self.method.validate()?;
+        let calibrated = self.interval == Some(IntervalMethod::Calibrated);
+        if let Some(c) = &self.calibration {
+            if !calibrated {
+                return Err(Error::InvalidOption {
+                    name: "calibration_tables",
+                    value: c.tables.to_string(),
+                    problem: "calibration options are for `interval` calibrated".into(),
+                });
+            }
+            c.validate()?;
+            if let Some(m) = c.interval.filter(|m| m.is_bootstrap() && !self.resamples()) {
+                return Err(Error::InvalidOption {
+                    name: "calibration_interval",
+                    value: m.name().into(),
+                    problem: "a bootstrap interval needs `bootstrap` (a number of replicates)"
+                        .into(),
+                });
+            }
+        }
+        if calibrated && self.replay.is_some() {
+            return Err(Error::InvalidOption {
+                name: "replay",
+                value: "replicate tables".into(),
+                problem: "a calibrated interval bootstraps simulated tables, which replayed resamples of the data cannot do; use `bootstrap` B".into(),
+            });
+        }
         if let Some(m) = self.interval {
             if m.is_bootstrap() && !self.resamples() {
                 return Err(Error::InvalidOption {
@@ -146,6 +221,8 @@ pub struct Estimate {
     pub profile: Option<Profile>,
     /// The bootstrap, when one was run.
     pub bootstrap: Option<Bootstrap>,
+    /// The calibration of a calibrated interval.
+    pub calibration: Option<Calibration>,
 }
 
 impl Estimate {
@@ -223,6 +300,9 @@ fn run(
     opts: &EstimateOptions,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Estimate> {
+    if opts.interval_method(est) == IntervalMethod::Calibrated {
+        return run_calibrated(table, est, opts, progress);
+    }
     let point = est.estimate_with_progress(table, progress)?;
     let method = opts.interval_method(est);
     let (mut interval, profile) = if method.is_bootstrap() {
@@ -261,5 +341,265 @@ fn run(
         interval,
         profile,
         bootstrap,
+        calibration: None,
     })
+}
+
+/// A calibrated interval: the estimate with the interval calibrated, the calibration on
+/// tables simulated from the method's fit, and the interval at the calibrated level
+/// ([`crate::uncertainty::calibrate`]). `progress` counts the calibration tables.
+fn run_calibrated(
+    table: &CaptureTable,
+    est: &dyn Estimator,
+    opts: &EstimateOptions,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<Estimate> {
+    let copts = opts.calibration.clone().unwrap_or_default();
+    let base = opts.calibrated_interval(est);
+    let inner = EstimateOptions {
+        interval: Some(base),
+        calibration: None,
+        ..opts.clone()
+    };
+    let mut e = run(table, est, &inner, None)?;
+    let truth = Truth::from_point(table, est, &e.point)?;
+    let what = Calibrated {
+        interval: base,
+        replicates: inner.bootstrap.as_ref().map(|b| b.replicates),
+    };
+    let procedure =
+        |t: &CaptureTable, seed: u64, levels: &[Level]| trial(t, est, &inner, seed, levels);
+    let cal = calibrate_with(
+        &truth,
+        &copts,
+        calibration_seed(opts.seed()),
+        &[opts.level],
+        what,
+        &procedure,
+        progress,
+    )?
+    .remove(0);
+    let nominal = Level::new(cal.nominal_used)?;
+    let mut interval = if base.is_bootstrap() {
+        let b = e
+            .bootstrap
+            .as_mut()
+            .expect("a bootstrap interval has a bootstrap");
+        let (lo, hi) = nominal.tails();
+        b.add_levels(&[lo, hi]);
+        b.interval(nominal, base)
+    } else {
+        let m = est.interval(table, &e.point, base, nominal)?;
+        e.profile = m.profile;
+        m.interval
+    };
+    interval.method = IntervalMethod::Calibrated;
+    interval.level = opts.level.get();
+    interval.flags.extend(cal.flags.iter().cloned());
+    e.interval = interval;
+    e.calibration = Some(cal);
+    Ok(e)
+}
+
+/// The short reason for a no-estimate error, as counted by a simulation.
+fn reason(e: &Error) -> String {
+    match e {
+        Error::MleDoesNotExist { .. } => "the MLE does not exist".into(),
+        Error::NotIdentifiable { .. } => "the model is not identifiable".into(),
+        Error::NotConverged { .. } => "the fit did not converge".into(),
+        Error::Undefined { what, .. } => format!("{what} is undefined"),
+        other => other.to_string(),
+    }
+}
+
+/// The estimation procedure of a simulation: `est` with `opts` (its bootstrap and MCMC
+/// seeded with `seed`) on `table`, with its interval at each of `levels` — one bootstrap
+/// for all levels of a bootstrap interval, one calibration for all levels of a calibrated
+/// one. A table without an estimate or an interval is a [`Trial`] that says why.
+///
+/// # Errors
+/// Errors other than "no estimate" (see [`Error::is_no_estimate`]): invalid options, a
+/// refused model search, the LP solver.
+pub fn trial(
+    table: &CaptureTable,
+    est: &dyn Estimator,
+    opts: &EstimateOptions,
+    seed: u64,
+    levels: &[Level],
+) -> Result<Trial> {
+    let opts = opts.reseeded(seed);
+    let point = match est.estimate(table) {
+        Ok(p) => p,
+        Err(e) if e.is_no_estimate() => return Ok(Trial::no_estimate(reason(&e), levels.len())),
+        Err(e) => return Err(e),
+    };
+    let model = match &point.detail {
+        Detail::Loglinear(d) => Some(d.model.label(table.names())),
+        _ => None,
+    };
+    let method = opts.interval_method(est);
+    let intervals = if method == IntervalMethod::Calibrated {
+        calibrated_trial(table, est, &opts, &point, seed, levels)?
+    } else if method.is_bootstrap() {
+        bootstrap_trial(table, est, &opts, &point, method, levels)?
+    } else {
+        levels
+            .iter()
+            .map(|&l| match est.interval(table, &point, method, l) {
+                Ok(m) => Ok(TrialInterval::new(
+                    m.interval.lower,
+                    m.interval.upper,
+                    match (m.interval.lower, m.interval.upper) {
+                        (None, _) => format!("no {method} lower limit"),
+                        _ => format!("no {method} upper limit"),
+                    },
+                )),
+                Err(e) if e.is_no_estimate() => Ok(TrialInterval::failed(reason(&e))),
+                Err(e) => Err(e),
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    Ok(Trial {
+        estimate: Some(point.estimate),
+        model,
+        intervals,
+        failure: None,
+    })
+}
+
+/// The bootstrap intervals of a trial at `levels` from one bootstrap.
+fn bootstrap_trial(
+    table: &CaptureTable,
+    est: &dyn Estimator,
+    opts: &EstimateOptions,
+    point: &PointEstimate,
+    method: IntervalMethod,
+    levels: &[Level],
+) -> Result<Vec<TrialInterval>> {
+    let reps = est.replicates(table, point)?;
+    let bopts = levels
+        .iter()
+        .fold(opts.bootstrap.clone().unwrap_or_default(), |b, &l| {
+            b.with_interval_level(l)
+        });
+    let b = match bootstrap_from(table, &*reps, &bopts, None, None) {
+        Ok(b) => b,
+        Err(e) if e.is_no_estimate() => {
+            return Ok(vec![TrialInterval::failed(reason(&e)); levels.len()])
+        }
+        Err(e) => return Err(e),
+    };
+    let problem = if b.failed == b.replicates.len() {
+        "no bootstrap replicate has an estimate"
+    } else if method == IntervalMethod::Bca && !b.acceleration.is_finite() {
+        "the BCa acceleration is undefined (a jackknife table has no estimate)"
+    } else {
+        "a bootstrap limit is undefined"
+    };
+    Ok(levels
+        .iter()
+        .map(|&l| {
+            let iv = b.interval(l, method);
+            TrialInterval::new(iv.lower, iv.upper, problem)
+        })
+        .collect())
+}
+
+/// The calibrated intervals of a trial at `levels` (the targets): one calibration on tables
+/// simulated from the trial's fit, then the calibrated interval at each level's nominal.
+fn calibrated_trial(
+    table: &CaptureTable,
+    est: &dyn Estimator,
+    opts: &EstimateOptions,
+    point: &PointEstimate,
+    seed: u64,
+    levels: &[Level],
+) -> Result<Vec<TrialInterval>> {
+    let copts = opts.calibration.clone().unwrap_or_default();
+    let base = opts.calibrated_interval(est);
+    let inner = EstimateOptions {
+        interval: Some(base),
+        calibration: None,
+        ..opts.clone()
+    };
+    let truth = match Truth::from_point(table, est, point) {
+        Ok(t) => t,
+        Err(e) if e.is_no_estimate() => {
+            return Ok(vec![TrialInterval::failed(reason(&e)); levels.len()])
+        }
+        Err(e) => return Err(e),
+    };
+    let what = Calibrated {
+        interval: base,
+        replicates: inner.bootstrap.as_ref().map(|b| b.replicates),
+    };
+    let procedure = |t: &CaptureTable, s: u64, ls: &[Level]| trial(t, est, &inner, s, ls);
+    let cals = match calibrate_with(
+        &truth,
+        &copts,
+        calibration_seed(seed),
+        levels,
+        what,
+        &procedure,
+        None,
+    ) {
+        Ok(c) => c,
+        Err(e) if e.is_no_estimate() => {
+            return Ok(vec![TrialInterval::failed(reason(&e)); levels.len()])
+        }
+        Err(e) => return Err(e),
+    };
+    let nominal = cals
+        .iter()
+        .map(|c| Level::new(c.nominal_used))
+        .collect::<Result<Vec<_>>>()?;
+    let on_data = trial(table, est, &inner, seed, &nominal)?;
+    Ok(on_data
+        .intervals
+        .into_iter()
+        .zip(&cals)
+        .map(|(mut iv, c)| {
+            iv.nominal = Some(c.nominal_used);
+            iv
+        })
+        .collect())
+}
+
+/// A coverage study of `est` with `opts` on tables simulated from `truth` ([`simulate_with`]
+/// with [`trial`] as the procedure): table `j` is estimated with seed `sim.seed + j`.
+///
+/// # Errors
+/// Invalid options (a replayed bootstrap cannot be simulated); as [`trial`].
+///
+/// # Example
+/// ```
+/// use darkfigure::prelude::*;
+/// use darkfigure::uncertainty::simulate::{SimulateOptions, Truth};
+/// let korea = datasets::korea();
+/// let stepwise = Loglinear::stepwise(0.02);
+/// let truth = Truth::fit(&korea, &stepwise).unwrap();
+/// let opts = EstimateOptions::default().select(Rule::Stepwise);
+/// let sim = darkfigure::uncertainty::simulate(&truth, &stepwise, &opts,
+///     &SimulateOptions::new(50, 1), None).unwrap();
+/// let c = sim.level(0.95).unwrap().coverage.unwrap();
+/// assert!(c > 0.5 && c <= 1.0);
+/// ```
+pub fn simulate(
+    truth: &Truth,
+    est: &dyn Estimator,
+    opts: &EstimateOptions,
+    sim: &SimulateOptions,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<Simulation> {
+    opts.validate()?;
+    if opts.replay.is_some() {
+        return Err(Error::InvalidOption {
+            name: "replay",
+            value: "replicate tables".into(),
+            problem: "replayed resamples belong to the data; a simulation bootstraps each simulated table with `bootstrap` B".into(),
+        });
+    }
+    let procedure =
+        |t: &CaptureTable, seed: u64, levels: &[Level]| trial(t, est, opts, seed, levels);
+    simulate_with(truth, sim, &procedure, progress)
 }

@@ -49,6 +49,12 @@ Exit status 3 when the check fails (code 1, 2 or 3)."
         after_help = "Example:\n  darkfigure report data/ukdat.csv --bootstrap 1000 --seed 1 --markdown"
     )]
     Report(ReportArgs),
+    /// Coverage study: tables simulated from a fitted model, an estimate's interval on each,
+    /// how often it covers the truth.
+    #[command(
+        after_help = "Example:\n  darkfigure simulate data/ukdat_5.csv --select stepwise --tables 200 --estimate \"--select stepwise --bootstrap 1000\" --json\n  darkfigure simulate data/kosovo.csv --select stepwise --estimate \"--select aic-stepwise\" --plot coverage.svg"
+    )]
+    Simulate(crate::simulate::SimulateArgs),
     /// Convert records or long-format lists into a frequency table (CSV on stdout or -o).
     #[command(
         after_help = "Example:\n  darkfigure convert sightings.csv --format long -o table.csv"
@@ -114,10 +120,13 @@ pub struct EstimateArgs {
     /// --select bic/aic: the largest number of models to search.
     #[arg(long, requires = "select")]
     pub limit: Option<u64>,
-    /// Interval method: wald, profile, bca, percentile (default: bca with --bootstrap;
-    /// profile with aic-stepwise and the Rcapture models that have one; else wald).
+    /// Interval method: wald, profile, bca, percentile, or calibrated (default: bca with
+    /// --bootstrap; profile with aic-stepwise and the Rcapture models that have one; else
+    /// wald).
     #[arg(long)]
     pub interval: Option<IntervalMethod>,
+    #[command(flatten)]
+    pub calibration: CalibrationArgs,
     /// Coverage level of the interval.
     #[arg(long, default_value_t = 0.95)]
     pub level: f64,
@@ -170,6 +179,19 @@ pub struct BootArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Options of `--interval calibrated` (an error without it).
+#[derive(Args)]
+pub struct CalibrationArgs {
+    /// --interval calibrated: tables simulated from the fit to calibrate the level on
+    /// (default 200).
+    #[arg(long, value_name = "S")]
+    pub calibration_tables: Option<usize>,
+    /// --interval calibrated: the interval calibrated (default bca with --bootstrap, else the
+    /// method's own).
+    #[arg(long, value_name = "M")]
+    pub calibration_interval: Option<IntervalMethod>,
 }
 
 /// Options of `--method lcmcr` (an error with any other method).

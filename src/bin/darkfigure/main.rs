@@ -8,6 +8,7 @@ mod args;
 mod human;
 mod input;
 mod settings;
+mod simulate;
 
 use args::{Cli, Command, EstimateArgs, ModelsArgs, ReportArgs};
 use clap::parser::ValueSource;
@@ -74,6 +75,14 @@ fn flag(name: &str) -> Option<&'static str> {
         "max_sweeps" => "--max-sweeps",
         "no_label_swaps" => "--no-label-swaps",
         "draws_out" => "--draws-out",
+        "calibration_tables" => "--calibration-tables",
+        "calibration_interval" => "--calibration-interval",
+        "tables" => "--tables",
+        "scheme" => "--scheme",
+        "coverage_levels" => "--coverage-levels",
+        "estimate" => "--estimate",
+        "tables_out" => "--tables-out",
+        "coverage" => "--coverage",
         _ => return None,
     })
 }
@@ -388,6 +397,20 @@ fn method(a: &EstimateArgs, table: &CaptureTable) -> Result<Method> {
     }))
 }
 
+/// The calibration options of `estimate` (`--interval calibrated`); given without it, the
+/// library's check rejects them.
+fn calibration(a: &EstimateArgs) -> Option<CalibrationOptions> {
+    let c = &a.calibration;
+    (a.interval == Some(IntervalMethod::Calibrated)
+        || c.calibration_tables.is_some()
+        || c.calibration_interval.is_some())
+    .then(|| CalibrationOptions {
+        tables: c.calibration_tables.unwrap_or(200),
+        interval: c.calibration_interval,
+        ..CalibrationOptions::default()
+    })
+}
+
 fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
     let Loaded {
         table,
@@ -436,9 +459,15 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
             .bootstrap
             .map(|b| BootstrapOptions::new(b, a.boot.seed).kind(a.boot.bootstrap_kind)),
         replay,
+        calibration: calibration(&a),
     };
     let est = opts.method.build(&table)?;
     let bar = match est.work(&table) {
+        _ if opts.interval == Some(IntervalMethod::Calibrated) => progress_bar(
+            opts.calibration.as_ref().map(|c| c.tables),
+            a.boot.quiet,
+            "calibration tables",
+        ),
         Some(sweeps) => progress_bar(Some(sweeps as usize), a.boot.quiet, "sweeps"),
         None => progress_bar(replicates, a.boot.quiet, "bootstrap"),
     };
@@ -613,6 +642,7 @@ fn run(cli: Cli, m: Option<&ArgMatches>) -> Result<u8> {
         Command::Estimate(a) => estimate_cmd(a, m),
         Command::Models(a) => models_cmd(a),
         Command::Report(a) => report_cmd(a, m),
+        Command::Simulate(a) => simulate::run(a),
         Command::Check(a) => {
             let Loaded {
                 table, warnings, ..

@@ -39,6 +39,8 @@ struct Estimate<'a> {
     level: f64,
     bootstrap: Option<Resampling>,
     lcmcr: Option<&'a darkfigure::estimators::lcmcr::LcmcrOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calibration: Option<&'a CalibrationOptions>,
     lists: &'a [String],
 }
 
@@ -96,6 +98,7 @@ pub fn estimate(
             Method::Lcmcr(o) => Some(o),
             _ => None,
         },
+        calibration: opts.calibration.as_ref(),
         lists: table.names(),
     })
 }
