@@ -348,6 +348,10 @@ pub struct ReportArgs {
     /// Leave out the leave-one-list-out rows.
     #[arg(long)]
     pub no_leave_one_out: bool,
+    /// Add a coverage column: each row's interval on S tables simulated from the stepwise
+    /// fit (seed --seed; the leave-one-list-out and LCMCR rows are not simulated).
+    #[arg(long, value_name = "S")]
+    pub coverage: Option<usize>,
     /// Threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,

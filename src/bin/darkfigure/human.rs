@@ -109,6 +109,21 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
                 iv.upper.map_or("(not found)".into(), big)
             );
         }
+        if let Some(c) = &iv.calibration {
+            wln!(
+                o,
+                "  calibrated: the {} interval at nominal {:.4}{} covers the truth in {:.1}% (± {:.1}%) of {} tables simulated from the fit (N = {}{})",
+                c.interval,
+                c.nominal_used,
+                c.nominal_se.map_or(String::new(), |s| format!(" (± {s:.4})")),
+                100.0 * c.estimated_coverage,
+                100.0 * c.coverage_se,
+                c.tables,
+                c.truth,
+                c.replicates
+                    .map_or(String::new(), |b| format!("; {b} bootstrap replicates per table"))
+            );
+        }
         for f in &iv.flags {
             wln!(o, "  note: {f}");
         }

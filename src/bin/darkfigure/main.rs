@@ -614,10 +614,11 @@ fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
             seed: a.seed,
             ..LcmcrOptions::default()
         }),
+        coverage: a.coverage.map(|s| SimulateOptions::new(s, a.seed)),
     };
     let mut r = report(&table, &opts)?;
     let _ = m;
-    r.warnings = warnings;
+    r.warnings.splice(0..0, warnings);
     if a.json {
         print_json(&r, &table, settings::report(&opts, &table));
     } else {

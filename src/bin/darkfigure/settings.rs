@@ -144,6 +144,8 @@ struct Report<'a> {
     max_order: Option<usize>,
     limit: Option<u64>,
     leave_one_out: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<&'a SimulateOptions>,
     lists: &'a [String],
 }
 
@@ -161,6 +163,7 @@ pub fn report(o: &ReportOptions, table: &CaptureTable) -> Value {
         max_order: o.max_order,
         limit: o.limit,
         leave_one_out: o.leave_one_out,
+        coverage: o.coverage.as_ref(),
         lists: table.names(),
     })
 }
