@@ -146,18 +146,22 @@ impl Truth {
         est: &dyn Estimator,
         point: &PointEstimate,
     ) -> Result<Self> {
-        let reps = est.replicates(table, point)?;
-        let fitted = reps
-            .fitted_means()
-            .ok_or_else(|| Error::InvalidOption {
-                name: "truth",
-                value: point.label.clone(),
-                problem: format!(
-                    "the {} method has no fitted cell means to simulate tables from; take a log-linear or Rcapture model as the truth",
-                    point.method
-                ),
-            })?
-            .to_vec();
+        let none = || {
+            Error::InvalidOption {
+            name: "truth",
+            value: point.label.clone(),
+            problem: format!(
+                "the {} method has no fitted cell means to simulate tables from; take a log-linear or Rcapture model as the truth",
+                point.method
+            ),
+        }
+        };
+        let reps = match est.replicates(table, point) {
+            Ok(r) => r,
+            Err(Error::InvalidOption { .. }) => return Err(none()),
+            Err(e) => return Err(e),
+        };
+        let fitted = reps.fitted_means().ok_or_else(none)?.to_vec();
         let model = match &point.detail {
             Detail::Loglinear(d) => Some(d.model.label(table.names())),
             _ => None,

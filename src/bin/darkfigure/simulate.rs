@@ -249,7 +249,20 @@ fn truth_method(a: &SimulateArgs) -> Result<Method> {
             limit: None,
             trace: false,
         }),
-        (None, None, Some(name)) => name.parse()?,
+        (None, None, Some(name)) => {
+            let m: Method = name.parse()?;
+            if matches!(
+                m,
+                Method::Lcmcr(_) | Method::LincolnPetersen | Method::Chapman
+            ) {
+                return Err(Error::InvalidOption {
+                    name: "method",
+                    value: name.clone(),
+                    problem: "the truth is a model's fitted cell means, which this method does not have; take a log-linear or Rcapture model (--model, --select, or --method m0, mth-chao, …)".into(),
+                });
+            }
+            m
+        }
         (None, None, None) => Method::default(),
     })
 }
@@ -272,7 +285,6 @@ struct Settings<'a> {
     coverage_levels: &'a [f64],
     estimate: &'a str,
     estimate_words: Vec<String>,
-    threads: Option<usize>,
     lists: &'a [String],
 }
 
@@ -337,7 +349,6 @@ pub fn run(a: SimulateArgs) -> Result<u8> {
             coverage_levels: &a.coverage_levels,
             estimate: &a.estimate,
             estimate_words: split_words(&a.estimate).unwrap_or_default(),
-            threads: a.threads,
             lists: table.names(),
         };
         let options = serde_json::to_value(settings).expect("settings serialise");
