@@ -3,7 +3,7 @@
 //!
 //! # Method
 //! The model selected on the data is taken as the truth ([`Truth`]); `S` tables are
-//! simulated from it ([`crate::uncertainty::simulate`]) and the interval procedure being
+//! simulated from it ([`simulate`](mod@crate::uncertainty::simulate)) and the interval procedure being
 //! calibrated (e.g. stepwise + BCa, with its own bootstrap on every table) is run on each at
 //! a grid of nominal levels. The coverage curve — the fraction of tables whose interval at
 //! nominal level `α` contains the true `N` — is made monotone in `α` by weighted isotonic
