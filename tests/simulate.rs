@@ -214,3 +214,23 @@ fn impossible_options_are_errors() {
     let two = korea.omit_lists(&["d"]).unwrap();
     assert!(Truth::fit(&two, &chapman).is_err());
 }
+
+/// The observed world: the data's cells as the cell means, the method's dark figure for the
+/// unobserved cell; a calibration in it says so.
+#[test]
+fn observed_world_is_the_data_with_the_dark_figure() {
+    use darkfigure::uncertainty::calibrate::World;
+    let korea = datasets::korea();
+    let stepwise = Loglinear::stepwise(0.02);
+    let point = stepwise.estimate(&korea).unwrap();
+    let t = Truth::observed(&korea, &point).unwrap();
+    assert_eq!(t.population, 269);
+    for h in 1..8u32 {
+        assert_eq!(t.fitted[h as usize], korea.count(h) as f64);
+    }
+    assert!((t.fitted[0] - (point.estimate - 123.0)).abs() < 1e-9);
+    let mut c = CalibrationOptions::new(20);
+    c.truth = World::Observed;
+    let est = estimate(&korea, &stepwise_bca(50).calibrated(c)).unwrap();
+    assert_eq!(est.calibration.unwrap().world, World::Observed);
+}

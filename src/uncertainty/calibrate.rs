@@ -62,6 +62,71 @@ pub struct CalibrationOptions {
     /// The interval being calibrated (default: BCa with a bootstrap, else the method's own
     /// interval).
     pub interval: Option<IntervalMethod>,
+    /// The world the calibration tables come from (default: the method's fitted model).
+    pub truth: World,
+}
+
+/// The world the calibration tables are drawn from; in both the true `N` is `round(N̂)` of
+/// the method on the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum World {
+    /// The method's fitted model ([`Truth::from_point`]): the parametric double bootstrap.
+    #[default]
+    Fitted,
+    /// The observed cells with the method's dark figure ([`Truth::observed`]): the
+    /// nonparametric double bootstrap, whose tables carry every interaction the data show,
+    /// also those the selected model leaves out.
+    Observed,
+}
+
+impl World {
+    /// The world's name (`fitted`, `observed`).
+    pub fn name(self) -> &'static str {
+        match self {
+            World::Fitted => "fitted",
+            World::Observed => "observed",
+        }
+    }
+}
+
+impl std::fmt::Display for World {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for World {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "fitted" => Ok(Self::Fitted),
+            "observed" => Ok(Self::Observed),
+            _ => Err(Error::InvalidOption {
+                name: "calibration_truth",
+                value: s.into(),
+                problem: "expected fitted or observed".into(),
+            }),
+        }
+    }
+}
+
+impl World {
+    /// The truth of this world for the method `est` whose estimate on `table` is `point`.
+    ///
+    /// # Errors
+    /// As [`Truth::from_point`] and [`Truth::observed`].
+    pub fn truth(
+        self,
+        table: &crate::data::table::CaptureTable,
+        est: &dyn crate::estimators::Estimator,
+        point: &crate::estimators::PointEstimate,
+    ) -> Result<Truth> {
+        match self {
+            World::Fitted => Truth::from_point(table, est, point),
+            World::Observed => Truth::observed(table, point),
+        }
+    }
 }
 
 impl Default for CalibrationOptions {
@@ -71,6 +136,7 @@ impl Default for CalibrationOptions {
             grid: DEFAULT_GRID.to_vec(),
             scheme: Scheme::Multinomial,
             interval: None,
+            truth: World::Fitted,
         }
     }
 }
@@ -182,6 +248,8 @@ pub struct Calibration {
     pub seed: u64,
     /// How the tables were drawn.
     pub scheme: Scheme,
+    /// The world they were drawn from.
+    pub world: World,
     /// The coverage curve.
     pub curve: Vec<CurvePoint>,
     /// What the calibration could not do (target not reached, reached at the lowest level).
@@ -225,7 +293,12 @@ pub fn calibrate_with(
     let curve = coverage_curve(&sim);
     targets
         .iter()
-        .map(|&t| choose_level(&curve, t.get(), &sim, what))
+        .map(|&t| {
+            choose_level(&curve, t.get(), &sim, what).map(|mut c| {
+                c.world = opts.truth;
+                c
+            })
+        })
         .collect()
 }
 
@@ -349,6 +422,7 @@ fn choose_level(
         truth: sim.truth.population,
         seed: sim.options.seed,
         scheme: sim.options.scheme,
+        world: World::Fitted,
         curve: curve.to_vec(),
         flags,
     })

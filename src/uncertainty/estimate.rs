@@ -6,7 +6,6 @@ pub use super::options::EstimateOptions;
 
 use super::bootstrap::{bootstrap_from, Bootstrap};
 use super::calibrate::{calibrate_with, calibration_seed, Calibrated, Calibration};
-use super::simulate::Truth;
 use super::study::trial;
 use crate::data::table::CaptureTable;
 use crate::error::Result;
@@ -173,7 +172,7 @@ fn run_calibrated(
         ..opts.clone()
     };
     let mut e = run(table, est, &inner, None)?;
-    let truth = Truth::from_point(table, est, &e.point)?;
+    let truth = copts.truth.truth(table, est, &e.point)?;
     let what = Calibrated {
         interval: base,
         replicates: inner.bootstrap.as_ref().map(|b| b.replicates),

@@ -132,7 +132,7 @@ fn calibrated_trial(
         calibration: None,
         ..opts.clone()
     };
-    let truth = match Truth::from_point(table, est, point) {
+    let truth = match copts.truth.truth(table, est, point) {
         Ok(t) => t,
         Err(e) if e.is_no_estimate() => {
             return Ok(vec![TrialInterval::failed(reason(&e)); levels.len()])

@@ -5,6 +5,7 @@ use darkfigure::data::Format;
 use darkfigure::estimators::IntervalMethod;
 use darkfigure::loglinear::Criterion;
 use darkfigure::selection::Rule;
+use darkfigure::uncertainty::calibrate::World;
 use darkfigure::uncertainty::Kind;
 
 #[derive(Parser)]
@@ -192,6 +193,11 @@ pub struct CalibrationArgs {
     /// method's own).
     #[arg(long, value_name = "M")]
     pub calibration_interval: Option<IntervalMethod>,
+    /// --interval calibrated: draw the calibration tables from the fitted model (fitted, the
+    /// parametric double bootstrap) or from the observed cells with the fit's dark figure
+    /// (observed, the nonparametric one).
+    #[arg(long, value_name = "W")]
+    pub calibration_truth: Option<World>,
 }
 
 /// Options of `--method lcmcr` (an error with any other method).

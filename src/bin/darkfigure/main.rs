@@ -77,6 +77,7 @@ fn flag(name: &str) -> Option<&'static str> {
         "draws_out" => "--draws-out",
         "calibration_tables" => "--calibration-tables",
         "calibration_interval" => "--calibration-interval",
+        "calibration_truth" => "--calibration-truth",
         "tables" => "--tables",
         "scheme" => "--scheme",
         "coverage_levels" => "--coverage-levels",
@@ -403,10 +404,12 @@ fn calibration(a: &EstimateArgs) -> Option<CalibrationOptions> {
     let c = &a.calibration;
     (a.interval == Some(IntervalMethod::Calibrated)
         || c.calibration_tables.is_some()
-        || c.calibration_interval.is_some())
+        || c.calibration_interval.is_some()
+        || c.calibration_truth.is_some())
     .then(|| CalibrationOptions {
         tables: c.calibration_tables.unwrap_or(200),
         interval: c.calibration_interval,
+        truth: c.calibration_truth.unwrap_or_default(),
         ..CalibrationOptions::default()
     })
 }

@@ -130,6 +130,33 @@ impl Truth {
         Ok(t)
     }
 
+    /// The observed cells of `table` as the truth's cell means, with the method's dark figure
+    /// `N̂ − n_obs` for the unobserved cell and `N = round(N̂)` (`point` is the method's
+    /// estimate on `table`): the world of the nonparametric bootstrap, in which every
+    /// interaction the data show — also those the method's model leaves out — is present.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] (named `truth`) for an estimate that is not a finite number
+    /// of at least the observed cases.
+    pub fn observed(table: &CaptureTable, point: &PointEstimate) -> Result<Self> {
+        let n = table.observed() as f64;
+        if !(point.estimate.is_finite() && point.estimate >= n) {
+            return Err(Error::InvalidOption {
+                name: "truth",
+                value: point.estimate.to_string(),
+                problem: format!(
+                    "the estimate must be a finite number of at least the {n} observed cases"
+                ),
+            });
+        }
+        let mut fitted: Vec<f64> = table.counts().iter().map(|&c| c as f64).collect();
+        fitted[0] = point.estimate - n;
+        let mut t = Self::from_fitted(table, fitted, format!("{} (observed cells)", point.label))?;
+        t.estimate = point.estimate;
+        t.population = round_population(point.estimate)?;
+        Ok(t)
+    }
+
     /// Fitted means `fitted` (indexed by bitmask, index 0 the unobserved cell) on the lists of
     /// `table` as the truth, with `N = round(Σ_h μ̂_h)`.
     ///
