@@ -68,6 +68,9 @@ pub(crate) struct Lattice {
     pub(super) p_all: usize,
     pub(super) y_moments: Vec<f64>,
     pub(super) mask_moments: Vec<f64>,
+    /// Cells removed from the fit (0) or kept (1), for the extended MLE of a replicate
+    /// table; `None`: every cell is kept.
+    pub(super) mask: Option<Vec<f64>>,
 }
 
 /// Scratch buffers of one fitting thread.
@@ -278,6 +281,7 @@ impl Lattice {
             p_all,
             y_moments: Vec::new(),
             mask_moments: Vec::new(),
+            mask: None,
         };
         let mut ws = Work::default();
         let mut out = Vec::new();
@@ -286,6 +290,56 @@ impl Lattice {
         lat.moments(|_| 1.0, &mut out, &mut ws.b);
         lat.mask_moments = out;
         lat
+    }
+
+    /// Replace the counts of the observable cells (a replicate table of the same layout).
+    pub(crate) fn set_counts(&mut self, counts: &[u64]) {
+        self.y.clear();
+        self.y.extend(counts.iter().map(|&c| c as f64));
+        self.ylny = self
+            .y
+            .iter()
+            .map(|&v| if v > 0.0 { v * v.ln() } else { 0.0 })
+            .collect();
+        self.lgamma_sum = self
+            .y
+            .iter()
+            .filter(|&&v| v > 1.0)
+            .map(|&v| statrs::function::gamma::ln_gamma(v + 1.0))
+            .sum();
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        self.moments(|i| self.y[i], &mut out, &mut scratch);
+        self.y_moments = out;
+    }
+
+    /// Remove the cells where `mask` is 0 from every later fit (their means are fixed at 0),
+    /// or keep every cell (`None`); the aliasing moments follow.
+    pub(crate) fn set_mask(&mut self, mask: Option<Vec<f64>>) {
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        match &mask {
+            Some(m) => self.moments(|i| m[i], &mut out, &mut scratch),
+            None => self.moments(|_| 1.0, &mut out, &mut scratch),
+        }
+        self.mask_moments = out;
+        self.mask = mask;
+    }
+
+    /// The means of the unobserved cells at the coefficients of the last fit done with `ws`.
+    pub(crate) fn unobserved_means(&self, ws: &Work) -> Vec<f64> {
+        self.unobs
+            .iter()
+            .map(|&i| ws.a[i].exp().max(super::fit::MU_FLOOR))
+            .collect()
+    }
+
+    /// Margin `Σ x_c y` of column `c` over the observable cells.
+    pub(crate) fn margin(&self, c: usize) -> f64 {
+        self.y_moments[self.col_state[c]]
+    }
+
+    /// `Σ x_c` over the kept cells.
+    pub(crate) fn mass(&self, c: usize) -> f64 {
+        self.mask_moments[self.col_state[c]]
     }
 
     /// Moments of the values `value(i)` of the observable cells, into `out`.
