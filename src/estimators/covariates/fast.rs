@@ -10,8 +10,11 @@
 //! 2. Zero-margin columns (non-negative columns with `Σ x y = 0` that are non-zero somewhere)
 //!    are fixed at `−∞`: the cells where they are non-zero are masked out and the rest
 //!    re-checked for aliasing on the kept cells. A zero-margin column that is non-zero in an
-//!    unobserved cell (a covariate-only term), or a column aliased only on the kept cells →
-//!    dense engine.
+//!    unobserved cell (a covariate-only term: no case has that combination of levels) puts
+//!    that cell's mean at 0 when some removed observable cell of the same combination has the
+//!    same values on every `−∞` column (then the unobserved cell's row is in the cone of the
+//!    removed rows, the identification test of [`super::existence`]); when there is none, or
+//!    a column is aliased only on the kept cells → dense engine.
 //! 3. IRLS (R's iteration and stopping rule) on the kept cells, from the given coefficients;
 //!    a singular information or no convergence → dense engine.
 //! 4. Existence when a kept cell has count 0: the continued Newton steps of
@@ -57,6 +60,8 @@ pub(crate) struct FastFitter<'a> {
     ws: Work,
     /// Level indices of each combination.
     levels: Vec<Vec<usize>>,
+    /// The observable cells of each combination (a range: cells are combination-major).
+    cells_of: Vec<std::ops::Range<usize>>,
     opts: FitOptions,
     /// Fits the dense engine decided.
     pub dense_fits: usize,
@@ -77,6 +82,14 @@ impl<'a> FastFitter<'a> {
         let levels = (0..table.n_combinations())
             .map(|c| table.levels_of(c))
             .collect();
+        let mut cells_of = vec![0..0; table.n_combinations()];
+        for (i, &c) in table.combinations().iter().enumerate() {
+            if cells_of[c].is_empty() {
+                cells_of[c] = i..i + 1;
+            } else {
+                cells_of[c].end = i + 1;
+            }
+        }
         Self {
             table,
             terms,
@@ -85,6 +98,7 @@ impl<'a> FastFitter<'a> {
             lat,
             ws: Work::default(),
             levels,
+            cells_of,
             opts: FitOptions::default()
                 .tolerance(tolerance)
                 .max_iterations(max_iterations),
@@ -145,11 +159,29 @@ impl<'a> FastFitter<'a> {
             .copied()
             .filter(|&c| nonneg(c) && lat.margin(c) == 0.0 && lat.mass(c) > 0.0)
             .collect();
+        let mut zero_u: Vec<usize> = Vec::new();
         let kept = if infinite.is_empty() {
             f.kept
         } else {
-            if infinite.iter().any(|&c| !columns[c].has_list()) {
-                return None;
+            let (h, cs) = (self.table.histories(), self.table.combinations());
+            let row = |i: usize| -> Vec<f64> {
+                infinite
+                    .iter()
+                    .map(|&j| columns[j].value(h[i], &self.levels[cs[i]], self.poly))
+                    .collect()
+            };
+            for (u, lv) in self.levels.iter().enumerate() {
+                let target: Vec<f64> = infinite
+                    .iter()
+                    .map(|&j| columns[j].value(0, lv, self.poly))
+                    .collect();
+                if target.iter().all(|&v| v == 0.0) {
+                    continue;
+                }
+                if !self.cells_of[u].clone().any(|i| row(i) == target) {
+                    return None;
+                }
+                zero_u.push(u);
             }
             let mask: Vec<f64> = self
                 .table
@@ -218,8 +250,12 @@ impl<'a> FastFitter<'a> {
         } else {
             fit
         };
+        let mut n0 = lat.unobserved_means(ws);
+        for u in zero_u {
+            n0[u] = 0.0;
+        }
         Some(FastFit {
-            n0: lat.unobserved_means(ws),
+            n0,
             cols: kept,
             beta: fit.beta,
             dense: false,

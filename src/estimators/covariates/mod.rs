@@ -43,14 +43,18 @@ mod lattice_fit;
 mod parse;
 mod qr;
 mod read;
+pub mod replicate;
 pub mod search;
+pub mod select;
 pub mod table;
 #[cfg(test)]
 mod tests;
 
 pub use design::{Column, Design, Factor, Poly};
 pub use formula::{Formula, Terms};
+pub use replicate::{ModelChoice, Prepared, ReplicateFit, Worker};
 pub use search::{model_search, Search, SearchOptions};
+pub use select::{select, Rule as SelectRule, SelectOptions, Selected};
 pub use table::{Covariate, CovariateTable, MissingValues, StructuralZero, TableSpec, Variable};
 
 use crate::error::{Error, Result};
@@ -404,6 +408,22 @@ pub fn fit(table: &CovariateTable, formula: &Formula, opts: &FitOptions) -> Resu
     let terms = formula.terms(table)?;
     let design = Design::new(table, &terms);
     estimate::fit_design(table, &terms, &design, opts)
+}
+
+/// Fit given terms to `table` with one covariate coded by orthogonal polynomials (`poly`, as
+/// `mse::model_search`'s `degree_year`), or as factors (`None`, [`fit_terms`]).
+///
+/// # Errors
+/// As [`fit`].
+pub fn fit_with_poly(
+    table: &CovariateTable,
+    terms: &Terms,
+    poly: Option<Poly>,
+    opts: &FitOptions,
+) -> Result<Fit> {
+    opts.validate()?;
+    let design = Design::with_poly(table, terms, poly);
+    estimate::fit_design(table, terms, &design, opts)
 }
 
 /// Fit given terms (e.g. from a search) to `table`.

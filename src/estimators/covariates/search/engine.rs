@@ -9,11 +9,11 @@ use rayon::prelude::*;
 /// The search machinery on one table: the lattice with its counts, the shared column space.
 pub(crate) struct Engine<'a> {
     pub(super) lat: Lattice,
-    pub(super) space: &'a Space,
+    pub(crate) space: &'a Space,
     pub(super) y: Vec<f64>,
     pub(super) opts: &'a SearchOptions,
     pub(super) n_cells: usize,
-    pub(super) log_n: f64,
+    pub(crate) log_n: f64,
     /// A bootstrap replicate: accepted models keep the candidate's fit (continued to R's
     /// tolerance) instead of being refitted from R's start.
     pub(super) replicate: bool,

@@ -43,7 +43,7 @@ use super::formula::{Formula, Terms};
 use super::lattice::{Lattice, Work};
 use super::table::CovariateTable;
 use crate::error::{Error, Result};
-pub(crate) use engine::{Admit, Engine, Fitted, Rejected};
+pub(crate) use engine::{Engine, Fitted};
 use serde::Serialize;
 
 /// Options of [`model_search`].
