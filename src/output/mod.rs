@@ -4,6 +4,7 @@
 //!
 //! The top floor of the library: imports every stage below, and nothing imports it.
 
+pub mod covariates;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod report;

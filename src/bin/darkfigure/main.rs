@@ -5,6 +5,7 @@
 //! or is not identifiable (the JSON is still printed, with `estimate: null`).
 
 mod args;
+mod covariates;
 mod human;
 mod input;
 mod settings;
@@ -74,6 +75,11 @@ fn flag(name: &str) -> Option<&'static str> {
         "max_sweeps" => "--max-sweeps",
         "no_label_swaps" => "--no-label-swaps",
         "draws_out" => "--draws-out",
+        "degree_year" => "--degree-year",
+        "pairs" => "--cross",
+        "ordered" => "--year",
+        "covariates" => "--covariates",
+        "absent" => "--absent",
         _ => return None,
     })
 }
@@ -284,6 +290,7 @@ const LCMCR_MAX_SWEEPS: u64 = 2_000_000;
 /// `loglinear` (they are an error with another method, or where they have no effect).
 fn method(a: &EstimateArgs, table: &CaptureTable) -> Result<Method> {
     let chosen: Method = a.method.parse()?;
+    let select: Option<Rule> = a.select.as_deref().map(str::parse).transpose()?;
     if let Some(name) = a
         .mcmc
         .given()
@@ -299,7 +306,7 @@ fn method(a: &EstimateArgs, table: &CaptureTable) -> Result<Method> {
         });
     }
     if let Method::Lcmcr(_) = chosen {
-        if let Some((name, _)) = [("model", a.model.is_some()), ("select", a.select.is_some())]
+        if let Some((name, _)) = [("model", a.model.is_some()), ("select", select.is_some())]
             .into_iter()
             .find(|(_, set)| *set)
         {
@@ -315,7 +322,7 @@ fn method(a: &EstimateArgs, table: &CaptureTable) -> Result<Method> {
     }
     let loglinear_only = [
         ("model", a.model.is_some()),
-        ("select", a.select.is_some()),
+        ("select", select.is_some()),
         ("ntop", a.boot.ntop.is_some()),
     ];
     let Method::Loglinear(_) = chosen else {
@@ -331,7 +338,7 @@ fn method(a: &EstimateArgs, table: &CaptureTable) -> Result<Method> {
             None => Ok(chosen),
         };
     };
-    let model = match a.select {
+    let model = match select {
         Some(rule) => {
             let sel = SelectOptions {
                 rule,
@@ -389,6 +396,9 @@ fn method(a: &EstimateArgs, table: &CaptureTable) -> Result<Method> {
 }
 
 fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
+    if !a.cov.covariates.is_empty() {
+        return covariates::run_estimate(&a, m);
+    }
     let Loaded {
         table,
         warnings,
@@ -547,6 +557,10 @@ fn models_cmd(a: ModelsArgs) -> Result<u8> {
 }
 
 fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
+    if !a.cov.covariates.is_empty() {
+        return covariates::run_report(&a, m);
+    }
+    let rules: Vec<Rule> = a.select.iter().map(|s| s.parse()).collect::<Result<_>>()?;
     let Loaded {
         table,
         warnings,
@@ -554,8 +568,7 @@ fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
     } = load(&a.input)?;
     set_threads(a.threads)?;
     let t = table.lists();
-    let exhaustive = a
-        .select
+    let exhaustive = rules
         .iter()
         .any(|r| SelectOptions::new(*r).resolved(t).criterion().is_some());
     for (name, set) in [
@@ -574,7 +587,7 @@ fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
     let opts = ReportOptions {
         level: Level::new(a.level)?,
         bootstrap: a.bootstrap.map(|b| BootstrapOptions::new(b, a.seed)),
-        rules: a.select.clone(),
+        rules,
         threshold: a.pthresh,
         max_order: a.max_order,
         limit: a.limit,
@@ -630,6 +643,9 @@ fn run(cli: Cli, m: Option<&ArgMatches>) -> Result<u8> {
             Ok(if ex.code == 0 { 0 } else { 3 })
         }
         Command::Summary(a) => {
+            if !a.cov.covariates.is_empty() {
+                return covariates::run_summary(&a);
+            }
             let Loaded {
                 table,
                 warnings,

@@ -52,7 +52,7 @@ mod tests;
 
 pub use design::{Column, Design, Factor, Poly};
 pub use formula::{Formula, Terms};
-pub use replicate::{ModelChoice, Prepared, ReplicateFit, Worker};
+pub use replicate::{Chosen, ModelChoice, Prepared, ReplicateFit, Worker};
 pub use search::{model_search, Search, SearchOptions};
 pub use select::{select, Rule as SelectRule, SelectOptions, Selected};
 pub use table::{Covariate, CovariateTable, MissingValues, StructuralZero, TableSpec, Variable};

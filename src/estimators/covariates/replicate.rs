@@ -69,17 +69,37 @@ pub struct ReplicateFit {
     pub model: Option<String>,
 }
 
-impl<'a> Prepared<'a> {
-    /// Choose and fit the model on the data (`opts` are the data fit's options: totals,
-    /// pairs, ordered covariates, level).
+/// The model chosen on the data (by a rule, or given), before it is fitted.
+#[derive(Debug, Clone)]
+pub struct Chosen<'a> {
+    table: &'a CovariateTable,
+    /// The selection on the data, if a rule chose the model.
+    pub selected: Option<Selected>,
+    /// The model's terms (R's order).
+    pub terms: Terms,
+    /// Its polynomial coding.
+    pub poly: Option<Poly>,
+    selector: Option<Selector>,
+    fixed_model: bool,
+    tolerance: Option<(f64, usize)>,
+}
+
+impl<'a> Chosen<'a> {
+    /// Choose the model on `table` (run the rule, if any).
     ///
     /// # Errors
-    /// As [`super::fit`] and [`super::select`]; a model without an estimate on the data is
-    /// a no-estimate error.
-    pub fn new(table: &'a CovariateTable, choice: &ModelChoice, opts: &FitOptions) -> Result<Self> {
-        opts.validate()?;
-        let (terms, poly, selected, selector) = match choice {
-            ModelChoice::Fixed { terms, poly } => (terms.clone(), poly.clone(), None, None),
+    /// As [`super::select`].
+    pub fn new(table: &'a CovariateTable, choice: &ModelChoice) -> Result<Self> {
+        Ok(match choice {
+            ModelChoice::Fixed { terms, poly } => Self {
+                table,
+                selected: None,
+                terms: terms.clone(),
+                poly: poly.clone(),
+                selector: None,
+                fixed_model: true,
+                tolerance: None,
+            },
             ModelChoice::Select {
                 options,
                 fixed_model,
@@ -87,18 +107,33 @@ impl<'a> Prepared<'a> {
                 let mut sel = Selector::new(table, options)?;
                 let (s, start) = sel.run_data(table)?;
                 sel.set_start(start);
-                (
-                    s.terms.clone(),
-                    s.poly.clone(),
-                    Some(s),
-                    (!fixed_model).then_some(sel),
-                )
+                Self {
+                    table,
+                    terms: s.terms.clone(),
+                    poly: s.poly.clone(),
+                    selected: Some(s),
+                    selector: Some(sel),
+                    fixed_model: *fixed_model,
+                    tolerance: Some((options.tolerance, options.max_iterations)),
+                }
             }
-        };
+        })
+    }
+
+    /// Fit the chosen model on the data (`opts`: totals, pairs, ordered covariates, level)
+    /// and prepare the replicates.
+    ///
+    /// # Errors
+    /// As [`super::fit`]; a model without an estimate on the data is a no-estimate error.
+    pub fn prepare(&self, opts: &FitOptions) -> Result<Prepared<'a>> {
+        opts.validate()?;
+        let table = self.table;
+        let (terms, poly) = (self.terms.clone(), self.poly.clone());
         let design = Design::with_poly(table, &terms, poly.clone());
         let fit = fit_design(table, &terms, &design, opts)?;
+        let selector = self.selector.clone().filter(|_| !self.fixed_model);
         // The workers' column space: the selector's (re-selection), else the model's own.
-        let (space_terms, space_columns, lattice, model) = match (&selector, &selected) {
+        let (space_terms, space_columns, lattice, model) = match (&selector, &self.selected) {
             (Some(sel), Some(s)) => (
                 sel.space.terms.clone(),
                 sel.space.columns.clone(),
@@ -122,14 +157,13 @@ impl<'a> Prepared<'a> {
                 start.1.push(c.estimate);
             }
         }
-        let (tolerance, max_iterations) = match choice {
-            ModelChoice::Select { options, .. } => (options.tolerance, options.max_iterations),
-            ModelChoice::Fixed { .. } => (opts.tolerance, opts.max_iterations),
-        };
-        Ok(Self {
+        let (tolerance, max_iterations) = self
+            .tolerance
+            .unwrap_or((opts.tolerance, opts.max_iterations));
+        Ok(Prepared {
             table,
             fit,
-            selected,
+            selected: self.selected.clone(),
             terms,
             poly,
             selector,
@@ -141,6 +175,16 @@ impl<'a> Prepared<'a> {
             tolerance,
             max_iterations,
         })
+    }
+}
+
+impl<'a> Prepared<'a> {
+    /// Choose and fit the model on the data ([`Chosen::new`], [`Chosen::prepare`]).
+    ///
+    /// # Errors
+    /// As [`Chosen::new`] and [`Chosen::prepare`].
+    pub fn new(table: &'a CovariateTable, choice: &ModelChoice, opts: &FitOptions) -> Result<Self> {
+        Chosen::new(table, choice)?.prepare(opts)
     }
 
     /// Whether the replicates re-select the model.

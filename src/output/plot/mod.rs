@@ -1,5 +1,6 @@
 //! SVG plots: the bootstrap distribution with its interval, the model ranking, an UpSet-style
-//! chart of the capture histories, and the trace and posterior of an MCMC method.
+//! chart of the capture histories, the trace and posterior of an MCMC method, and the estimate
+//! by the levels of an ordered covariate (year).
 //!
 //! Every function returns a complete, self-contained SVG document as a `String` (drawn with
 //! plotters' SVG backend). All labels are SVG `<text>` elements, so no font files are needed
@@ -8,11 +9,13 @@
 mod bootstrap;
 mod posterior;
 mod ranking;
+mod trend;
 mod upset;
 
 pub use bootstrap::bootstrap_svg;
 pub use posterior::posterior_svg;
 pub use ranking::ranking_svg;
+pub use trend::{trend_svg, TrendPoint};
 pub use upset::upset_svg;
 
 use crate::error::{Error, Result};
