@@ -21,7 +21,7 @@
 //!   run (a larger model cannot regain existence), and the next best move is tried. The run
 //!   ends when no admissible move lowers the criterion.
 //! * [`Rule::Bic`], [`Rule::Aic`] — exhaustive: every one of the `2^m` models (`m` two-way
-//!   terms) is fitted, when `2^m` is at most [`SelectOptions::limit`] (default 4,096; an
+//!   terms with columns) is fitted, when `2^m` is at most [`SelectOptions::limit`] (default 4,096; an
 //!   error says so otherwise), and the admissible model with the smallest criterion is chosen
 //!   (models are checked for existence from the best down).
 //!
@@ -251,7 +251,9 @@ impl Selector {
         let search_opts = opts.search_options();
         search_opts.validate()?;
         let space = Space::new(table, opts.degree_year.as_ref())?;
-        let m = space.terms.len() - space.mains.len();
+        let m = (0..space.terms.len())
+            .filter(|&t| !space.mains.contains(&t) && !space.groups[t].is_empty())
+            .count();
         if matches!(opts.rule, Rule::Bic | Rule::Aic) {
             let count = 1u128 << m.min(127);
             if count > u128::from(opts.limit) {
@@ -483,8 +485,9 @@ fn admissible(
 /// models whose fit fails are left out.
 fn exhaustive(engine: &Engine<'_>, k: f64) -> Result<Vec<(Fitted, f64)>> {
     let space = engine.space;
+    // Two-way terms with columns (a term of a single-level covariate has none).
     let two: Vec<usize> = (0..space.terms.len())
-        .filter(|t| !space.mains.contains(t))
+        .filter(|&t| !space.mains.contains(&t) && !space.groups[t].is_empty())
         .collect();
     let m = two.len();
     let total = 1usize << m;
