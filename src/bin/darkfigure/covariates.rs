@@ -118,7 +118,7 @@ fn spec(input: &Input, cov: &CovariateArgs) -> Result<(TableSpec, Vec<String>)> 
             return Err(Error::InvalidOption {
                 name: "missing",
                 value: other.into(),
-                problem: "expected `level` (keep missing values as a level NA); without the option they are an error".into(),
+                problem: "expected 'level' (keep missing values as a level NA); without the option they are an error".into(),
             })
         }
     };

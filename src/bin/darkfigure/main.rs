@@ -80,6 +80,12 @@ fn flag(name: &str) -> Option<&'static str> {
         "ordered" => "--year",
         "covariates" => "--covariates",
         "absent" => "--absent",
+        "levels" => "--levels",
+        "missing" => "--missing",
+        "year" => "--year",
+        "fixed_model_bootstrap" => "--fixed-model-bootstrap",
+        "replicates_out" => "--replicates-out",
+        "no_leave_one_out" => "--no-leave-one-out",
         _ => return None,
     })
 }
