@@ -121,7 +121,19 @@ impl<'a> Engine<'a> {
         rule: Rule,
         ws: &mut Work,
     ) -> Result<Fitted> {
-        let (alias, q) = self.columns(&model);
+        let factor = self.columns(&model);
+        self.fit_factored(model, factor, warm, rule, ws)
+    }
+
+    /// [`Engine::fit_at`] with the model's aliasing factor already computed.
+    fn fit_factored(
+        &self,
+        model: Vec<usize>,
+        (alias, q): (AliasFactor, usize),
+        warm: Option<&Fitted>,
+        rule: Rule,
+        ws: &mut Work,
+    ) -> Result<Fitted> {
         let cols = alias.kept.clone();
         let start: Option<Vec<f64>> = warm.map(|w| {
             cols.iter()
@@ -163,6 +175,7 @@ impl<'a> Engine<'a> {
         cands: &[(usize, bool)],
         k: f64,
         with: &(dyn Fn(usize, bool) -> Vec<usize> + Sync),
+        drop_factors: &[(usize, (AliasFactor, usize))],
     ) -> Vec<Option<(Fitted, f64, bool)>> {
         let c_cur = cur.criterion(k);
         let maxit = self.opts.max_iterations;
@@ -193,6 +206,12 @@ impl<'a> Engine<'a> {
                             None => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
                         }
                     }
+                    (_, false) => match drop_factors.iter().find(|d| d.0 == t) {
+                        Some((_, f)) => self
+                            .fit_factored(model, f.clone(), Some(cur), LOOSE, ws)
+                            .ok()?,
+                        None => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
+                    },
                     _ => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
                 };
                 let dr = f.rank() as f64 - cur.rank() as f64;
@@ -319,11 +338,17 @@ impl<'a> Engine<'a> {
                 }
             };
             let mut ws = Work::default();
+            // The aliasing factor of every drop candidate (used twice below).
+            let drop_factors: Vec<(usize, (AliasFactor, usize))> = drops
+                .iter()
+                .map(|&t| (t, self.columns(&with(t, false))))
+                .collect();
             // A drop that changes no rank is made at once (the last such).
-            let zero_df_drop = drops
+            let zero_df_drop = drop_factors
                 .iter()
                 .rev()
-                .find(|&&t| self.columns(&with(t, false)).0.kept.len() == cur.rank());
+                .find(|(_, f)| f.0.kept.len() == cur.rank())
+                .map(|(t, _)| t);
             if let Some(&t) = zero_df_drop {
                 let new = self.fit(
                     with(t, false),
@@ -347,7 +372,7 @@ impl<'a> Engine<'a> {
                 .chain(adds.iter().map(|&t| (t, true)))
                 .collect();
             *fits += cands.len();
-            let mut scored = self.score(&cur, &cands, k, &with);
+            let mut scored = self.score(&cur, &cands, k, &with, &drop_factors);
             let mut order: Vec<usize> = (0..cands.len())
                 .filter(|&i| scored[i].as_ref().is_some_and(|c| c.1 < c_cur))
                 .collect();
