@@ -88,6 +88,33 @@ pub(crate) fn draw_poisson(fitted: &[f64], order: &[u32], rng: &mut ChaCha8Rng, 
     }
 }
 
+/// `multinomial(n, w / Σw)` over the cells of `weights` (non-negative; NaN counts as 0) into
+/// `out`, by conditional binomials in the order given.
+pub(crate) fn draw_weighted(weights: &[f64], n: u64, rng: &mut ChaCha8Rng, out: &mut [u64]) {
+    out.iter_mut().for_each(|x| *x = 0);
+    let w = |x: f64| if x > 0.0 { x } else { 0.0 };
+    let mut mass: f64 = weights.iter().map(|&x| w(x)).sum();
+    let last = weights.iter().rposition(|&x| w(x) > 0.0);
+    let mut left = n;
+    for (i, (o, &x)) in out.iter_mut().zip(weights).enumerate() {
+        let x = w(x);
+        if left == 0 || !(mass > 0.0) {
+            break;
+        }
+        if x == 0.0 {
+            continue;
+        }
+        let k = if x >= mass || Some(i) == last {
+            left
+        } else {
+            binomial(left, x / mass, rng)
+        };
+        *o = k;
+        left -= k;
+        mass -= x;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +143,15 @@ mod tests {
         assert_eq!(out[0], 0);
         assert_eq!(out[2] + out[4] + out[6] + out[7], 0);
         assert_eq!(out, STABLE_POISSON);
+    }
+
+    #[test]
+    fn weighted_draw_preserves_total_and_support() {
+        let w = [0.5, 0.0, 2.0, f64::NAN, 1.5];
+        let mut out = [0u64; 5];
+        draw_weighted(&w, 1000, &mut stream(3, 1), &mut out);
+        assert_eq!(out.iter().sum::<u64>(), 1000);
+        assert_eq!((out[1], out[3]), (0, 0));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! The top floor of the library: imports every stage below, and nothing imports it.
 
 pub mod command;
+pub mod covariates;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod report;

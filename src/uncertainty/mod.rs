@@ -3,7 +3,8 @@
 //! resampling, the method re-run in every replicate, percentile and BCa limits), and the
 //! front door [`estimate()`] that puts a point estimate and its interval together; coverage
 //! studies on tables simulated from a fitted model ([`simulate`](mod@simulate)) and intervals
-//! calibrated by them ([`calibrate`]).
+//! calibrated by them ([`calibrate`]); and the bootstrap of covariate models by category
+//! ([`covariates`]).
 //!
 //! Imports [`crate::estimators`] and the stages below it. Inside, each file imports only
 //! those before it: `bootstrap` ← `simulate` ← `calibrate` ← `options` ← `study` ←
@@ -13,6 +14,7 @@
 
 pub mod bootstrap;
 pub mod calibrate;
+pub mod covariates;
 pub mod estimate;
 pub mod options;
 pub mod simulate;

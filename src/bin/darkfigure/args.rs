@@ -108,9 +108,10 @@ pub struct EstimateArgs {
     pub model: Option<String>,
     /// Choose the log-linear model by a rule: stepwise (p-value, Chan et al. 2021),
     /// aic-stepwise (UK 2014), bic or aic (exhaustive search), auto (BIC for ≤ 5 lists, else
-    /// stepwise).
-    #[arg(long)]
-    pub select: Option<Rule>,
+    /// stepwise). With --covariates: model-search (mse::model_search), bic-stepwise,
+    /// aic-stepwise, bic, aic.
+    #[arg(long, value_name = "RULE")]
+    pub select: Option<String>,
     /// p-value threshold of stepwise (default 0.02) or aic-stepwise (default 0.05).
     #[arg(long, requires = "select")]
     pub pthresh: Option<f64>,
@@ -137,6 +138,10 @@ pub struct EstimateArgs {
     pub mcmc: McmcArgs,
     #[command(flatten)]
     pub dga: DgaArgs,
+    #[command(flatten)]
+    pub cov: CovariateArgs,
+    #[command(flatten)]
+    pub cov_model: CovariateModelArgs,
     /// Write an SVG of the bootstrap distribution with the point estimate and the interval
     /// (needs --bootstrap or --replay), or for --method lcmcr the trace of N per chain and
     /// its posterior.
@@ -266,6 +271,46 @@ pub struct DgaArgs {
     pub work_limit: Option<f64>,
 }
 
+/// Tables of lists × categorical covariates (estimate, summary, report).
+#[derive(Args)]
+pub struct CovariateArgs {
+    /// Covariate columns, e.g. `--covariates sex,age,year`: the table is lists × covariates
+    /// (the other columns are lists, and the count in a frequency table).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub covariates: Vec<String>,
+    /// The level order of a covariate, baseline first (repeatable):
+    /// `--levels year=2015,2016,2017`. An explicit order also marks the covariate as ordered.
+    #[arg(long, value_name = "COV=L1,L2", requires = "covariates")]
+    pub levels: Vec<String>,
+    /// Structural zeros (repeatable): list LIST did not operate at these levels,
+    /// `--absent L5@year=2015,2016`.
+    #[arg(long, value_name = "LIST@COV=L1,L2", requires = "covariates")]
+    pub absent: Vec<String>,
+    /// Missing covariate values (an empty field or NA) are an error with the line; `level`
+    /// keeps them as their own level NA.
+    #[arg(long, value_name = "level", requires = "covariates")]
+    pub missing: Option<String>,
+}
+
+/// Models and totals of tables with covariates (estimate, report).
+#[derive(Args)]
+pub struct CovariateModelArgs {
+    /// The ordered covariate (year): changes between consecutive levels, the trend plot, and
+    /// mse's `year`.
+    #[arg(long, value_name = "COV", requires = "covariates")]
+    pub year: Option<String>,
+    /// Code the --year covariate by orthogonal polynomials of degree K (mse's degree_year).
+    #[arg(long, value_name = "K", requires = "year")]
+    pub degree_year: Option<usize>,
+    /// Totals for every pair of levels of two covariates (repeatable): `--cross year:expl`.
+    #[arg(long, value_name = "A:B", requires = "covariates")]
+    pub cross: Vec<String>,
+    /// With --select and --bootstrap: keep the model chosen on the data in every replicate
+    /// (as mse's boot_mse) instead of re-running the rule.
+    #[arg(long, requires = "covariates")]
+    pub fixed_model_bootstrap: bool,
+}
+
 #[derive(Args)]
 pub struct CheckArgs {
     #[command(flatten)]
@@ -335,6 +380,8 @@ pub struct ModelsArgs {
 pub struct SummaryArgs {
     #[command(flatten)]
     pub input: Input,
+    #[command(flatten)]
+    pub cov: CovariateArgs,
     /// Write an UpSet-style SVG of the list overlaps.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
@@ -350,6 +397,13 @@ pub struct SummaryArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: Input,
+    #[command(flatten)]
+    pub cov: CovariateArgs,
+    #[command(flatten)]
+    pub cov_model: CovariateModelArgs,
+    /// With --covariates: a fixed model (R's formula language) instead of --select.
+    #[arg(long, value_name = "FORMULA", requires = "covariates")]
+    pub model: Option<String>,
     /// Coverage level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub level: f64,
@@ -360,14 +414,14 @@ pub struct ReportArgs {
     #[arg(long, default_value_t = 1234)]
     pub seed: u64,
     /// The log-linear rules with a row (comma-separated): stepwise, aic-stepwise, bic, aic,
-    /// auto.
+    /// auto. With --covariates: the one rule of the table (default model-search).
     #[arg(
         long,
         value_name = "RULES",
         value_delimiter = ',',
         default_value = "stepwise,aic-stepwise,bic"
     )]
-    pub select: Vec<Rule>,
+    pub select: Vec<String>,
     /// p-value threshold of the stepwise rows (default 0.02 stepwise, 0.05 aic-stepwise).
     #[arg(long)]
     pub pthresh: Option<f64>,

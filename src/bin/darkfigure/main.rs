@@ -6,6 +6,7 @@
 //! or is not identifiable (the JSON is still printed, with `estimate: null`).
 
 mod args;
+mod covariates;
 mod human;
 mod simulate;
 mod write;
@@ -89,6 +90,17 @@ fn flag(name: &str) -> Option<&'static str> {
         "estimate" => "--estimate",
         "tables_out" => "--tables-out",
         "coverage" => "--coverage",
+        "degree_year" => "--degree-year",
+        "pairs" => "--cross",
+        "ordered" => "--year",
+        "covariates" => "--covariates",
+        "absent" => "--absent",
+        "levels" => "--levels",
+        "missing" => "--missing",
+        "year" => "--year",
+        "fixed_model_bootstrap" => "--fixed-model-bootstrap",
+        "replicates_out" => "--replicates-out",
+        "no_leave_one_out" => "--no-leave-one-out",
         _ => return None,
     })
 }
@@ -134,6 +146,20 @@ fn given<T>(m: Option<&ArgMatches>, id: &str, value: T) -> Option<T> {
         .flatten()
         == Some(ValueSource::CommandLine);
     set.then_some(value)
+}
+
+/// Whether the user set the option `id` on the command line.
+fn explicit(m: Option<&ArgMatches>, id: &str) -> bool {
+    given(m, id, ()).is_some()
+}
+
+/// An option given where it has no effect (exit 2).
+fn no_effect(name: &'static str, value: String, why: String) -> Error {
+    Error::InvalidOption {
+        name,
+        value,
+        problem: format!("{why}; drop it"),
+    }
 }
 
 /// The warnings printed on stderr (text output); JSON carries them in `warnings`.
@@ -235,7 +261,7 @@ fn estimate_request(
     Ok(EstimateRequest {
         method: Some(a.method.clone()),
         model: a.model.clone(),
-        select: a.select,
+        select: a.select.as_deref().map(str::parse).transpose()?,
         pthresh: a.pthresh,
         max_order: a.max_order,
         limit: a.limit,
@@ -273,6 +299,9 @@ fn estimate_request(
 }
 
 fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
+    if !a.cov.covariates.is_empty() {
+        return covariates::run_estimate(&a, m);
+    }
     let loaded = load(&a.input)?;
     let [replicates_out, plot_out, draws_out] = write::check_all([
         a.boot.replicates_out.as_ref(),
@@ -281,7 +310,7 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
     ])?;
     let parallel = a.boot.bootstrap.is_some()
         || a.boot.replay.is_some()
-        || matches!(a.select, Some(Rule::Bic | Rule::Aic | Rule::Auto))
+        || matches!(a.select.as_deref(), Some("bic" | "aic" | "auto"))
         || matches!(a.method.as_str(), "lcmcr" | "dga");
     write::set_threads(a.boot.threads, parallel)?;
     let replay = a
@@ -477,13 +506,17 @@ fn models_cmd(a: ModelsArgs) -> Result<u8> {
 }
 
 fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
+    if !a.cov.covariates.is_empty() {
+        return covariates::run_report(&a, m);
+    }
+    let rules: Vec<Rule> = a.select.iter().map(|s| s.parse()).collect::<Result<_>>()?;
     let loaded = load(&a.input)?;
     write::set_threads(a.threads, true)?;
     let req = ReportRequest {
         level: Some(a.level),
         bootstrap: a.bootstrap,
         seed: given(m, "seed", a.seed),
-        select: Some(a.select.clone()),
+        select: Some(rules),
         pthresh: a.pthresh,
         max_order: a.max_order,
         limit: a.limit,
@@ -534,6 +567,9 @@ fn run(cli: Cli, m: Option<&ArgMatches>) -> Result<u8> {
             })
         }
         Command::Summary(a) => {
+            if !a.cov.covariates.is_empty() {
+                return covariates::run_summary(&a);
+            }
             let loaded = load(&a.input)?;
             let [plot_out] = write::check_all([a.plot.as_ref()])?;
             let (s, json) = command::summary(&loaded);

@@ -157,7 +157,16 @@ pub fn run(a: SimulateArgs) -> Result<u8> {
         seed: Some(a.seed),
         scheme: Some(a.scheme),
         coverage_levels: Some(a.coverage_levels.clone()),
-        estimate: super::estimate_request(&ea, Some(&em), None)?,
+        estimate: super::estimate_request(&ea, Some(&em), None).map_err(|e| {
+            Error::InvalidOption {
+                name: "estimate",
+                value: format!("\"{}\"", a.estimate),
+                problem: format!(
+                    "{} (as `darkfigure estimate` would say)",
+                    super::cli_message(&e)
+                ),
+            }
+        })?,
         estimate_text: Some(a.estimate.clone()),
         estimate_words: split_words(&a.estimate).ok(),
     };

@@ -150,6 +150,15 @@ pub(crate) fn fit_design(
             }
         }
     }
+    for name in &opts.ordered {
+        if !table.covariates().iter().any(|c| c.name == *name) {
+            return Err(Error::InvalidOption {
+                name: "ordered",
+                value: name.clone(),
+                problem: "not a covariate of the table".into(),
+            });
+        }
+    }
     let y_all: Vec<f64> = table.counts().iter().map(|&c| c as f64).collect();
     let r = reduce(design, &y_all, opts.extended_mle);
     let zero_u = if opts.check_existence {
@@ -324,22 +333,26 @@ fn assemble(
         use statrs::distribution::ContinuousCDF;
         statrs::distribution::Normal::standard().inverse_cdf(0.5 + opts.level / 2.0)
     };
-    let group = |in_group: &dyn Fn(usize) -> bool, levels: Vec<String>| -> GroupTotal {
-        let observed: u64 = table
-            .combinations()
-            .iter()
-            .zip(table.counts())
-            .filter(|(&c, _)| in_group(c))
-            .map(|(_, &k)| k)
-            .sum();
-        let members: Vec<usize> = (0..nu).filter(|&u| in_group(u) && !zero_u[u]).collect();
-        let hidden: f64 = members.iter().map(|&u| n0[u]).sum();
+    // Σ_c w_c (observed_c + n̂0_c) and the variance gᵀVg of its dark-figure part.
+    let observed_by: Vec<u64> = {
+        let mut v = vec![0u64; nu];
+        for (&c, &k) in table.combinations().iter().zip(table.counts()) {
+            v[c] += k;
+        }
+        v
+    };
+    let contrast = |w: &dyn Fn(usize) -> f64| -> (f64, f64, f64) {
+        let observed: f64 = (0..nu).map(|u| w(u) * observed_by[u] as f64).sum();
+        let hidden: f64 = (0..nu).filter(|&u| !zero_u[u]).map(|u| w(u) * n0[u]).sum();
         let g: Vec<f64> = fit
             .qr_kept
             .iter()
             .map(|&l| {
                 let col = design.ucol(r.kept[l]);
-                members.iter().map(|&u| n0[u] * col[u]).sum()
+                (0..nu)
+                    .filter(|&u| !zero_u[u])
+                    .map(|u| w(u) * n0[u] * col[u])
+                    .sum()
             })
             .collect();
         let v: f64 = (0..q)
@@ -349,6 +362,11 @@ fn assemble(
                     .sum::<f64>()
             })
             .sum();
+        (observed, hidden, v)
+    };
+    let group = |in_group: &dyn Fn(usize) -> bool, levels: Vec<String>| -> GroupTotal {
+        let (observed, hidden, v) = contrast(&|u| f64::from(u8::from(in_group(u))));
+        let observed = observed as u64;
         let defined = converged && hidden > 0.0 && v.is_finite() && v >= 0.0;
         let (se, lower, upper) = if defined {
             let sl = v.sqrt() / hidden;
@@ -417,6 +435,50 @@ fn assemble(
             }
         })
         .collect();
+    let changes = opts
+        .ordered
+        .iter()
+        .filter_map(|name| covs.iter().position(|c| c.name == *name))
+        .map(|j| {
+            let levels = &covs[j].levels;
+            let rows = (1..levels.len())
+                .map(|l| {
+                    let w = |u: usize| {
+                        let lu = table.level_of(u, j);
+                        if lu == l {
+                            1.0
+                        } else if lu == l - 1 {
+                            -1.0
+                        } else {
+                            0.0
+                        }
+                    };
+                    let (observed, hidden, v) = contrast(&w);
+                    let [n_from, n_to] = [l - 1, l].map(|k| {
+                        (0..nu)
+                            .filter(|&u| table.level_of(u, j) == k && !zero_u[u])
+                            .map(|u| n0[u])
+                            .sum::<f64>()
+                    });
+                    let change = observed + hidden;
+                    let defined = converged && v.is_finite() && v >= 0.0;
+                    super::Change {
+                        from: levels[l - 1].clone(),
+                        to: levels[l].clone(),
+                        observed: observed as i64,
+                        change,
+                        std_error: defined.then(|| (n_from + n_to + v).sqrt()),
+                        lower: defined.then(|| change - z * v.sqrt()),
+                        upper: defined.then(|| change + z * v.sqrt()),
+                    }
+                })
+                .collect();
+            super::Changes {
+                covariate: covs[j].name.clone(),
+                rows,
+            }
+        })
+        .collect();
     Fit {
         formula: terms.formula(),
         terms: labels.clone(),
@@ -443,6 +505,7 @@ fn assemble(
         total,
         by_level,
         by_pair,
+        changes,
         fitted,
         covariance: fit.cov.clone(),
     }

@@ -91,6 +91,18 @@ impl Terms {
         }
     }
 
+    /// The terms with indices `model` (in that order, then stably by degree, as R orders an
+    /// updated formula), over the same variables.
+    pub fn subset(&self, model: &[usize]) -> Terms {
+        let mut sets: Vec<u64> = model.iter().map(|&t| self.sets[t]).collect();
+        sets.sort_by_key(|s| s.count_ones());
+        Terms {
+            variables: self.variables.clone(),
+            names: self.names.clone(),
+            sets,
+        }
+    }
+
     /// Remove a term; no-op if absent.
     pub fn remove(&mut self, set: u64) {
         self.sets.retain(|&s| s != set);

@@ -56,6 +56,9 @@ pub(crate) struct Lattice {
     /// Axes whose functions are "1" and the levels 2..K in order: their transform is done in
     /// place (the baseline slot becomes the sum over the axis).
     pub(super) contrast: Vec<bool>,
+    /// The first three axes are 2-level contrast axes (three lists): their transforms are
+    /// done together on blocks of 8 cells.
+    pub(super) binary3: bool,
     /// Cube index of each observable and each unobserved cell.
     pub(super) obs: Vec<usize>,
     pub(super) unobs: Vec<usize>,
@@ -68,6 +71,9 @@ pub(crate) struct Lattice {
     pub(super) p_all: usize,
     pub(super) y_moments: Vec<f64>,
     pub(super) mask_moments: Vec<f64>,
+    /// Cells removed from the fit (0) or kept (1), for the extended MLE of a replicate
+    /// table; `None`: every cell is kept.
+    pub(super) mask: Option<Vec<f64>>,
 }
 
 /// Scratch buffers of one fitting thread.
@@ -114,6 +120,48 @@ pub(crate) struct LatticeFit {
     pub converged: bool,
     /// Sum of the fitted means over observable and unobserved cells.
     pub nhat: f64,
+}
+
+/// The moments transform of three 2-level contrast axes on one block of 8 cells (bit `b` of
+/// the index is axis `b`): every slot becomes the sum over the cells at or above it,
+/// `c[j] = Σ_{i ⊇ j} c[i]`.
+#[inline]
+fn sum_binary3(c: &mut [f64]) {
+    for (j, bit) in [
+        (0usize, 1usize),
+        (2, 1),
+        (4, 1),
+        (6, 1),
+        (0, 2),
+        (1, 2),
+        (4, 2),
+        (5, 2),
+    ] {
+        c[j] += c[j + bit];
+    }
+    for j in 0..4 {
+        c[j] += c[j + 4];
+    }
+}
+
+/// The transposed transform of [`sum_binary3`]: `c[i] = Σ_{j ⊆ i} c[j]`.
+#[inline]
+fn spread_binary3(c: &mut [f64]) {
+    for (j, bit) in [
+        (0usize, 1usize),
+        (2, 1),
+        (4, 1),
+        (6, 1),
+        (0, 2),
+        (1, 2),
+        (4, 2),
+        (5, 2),
+    ] {
+        c[j + bit] += c[j];
+    }
+    for j in 0..4 {
+        c[j + 4] += c[j];
+    }
 }
 
 /// `out = mode-v product of input` along `axis`: `out[.., r, ..] = Σ_l m[r][l] in[.., l, ..]`.
@@ -225,6 +273,7 @@ impl Lattice {
                         .all(|(r, k)| *k == if r == 0 { Key::One } else { Key::Level(r) })
             })
             .collect();
+        let binary3 = nv >= 3 && (0..3).all(|v| contrast[v] && dims[v] == 2);
         let gdims: Vec<usize> = g.iter().map(Vec::len).collect();
         let gstride: Vec<usize> = (0..nv).map(|v| gdims[..v].iter().product()).collect();
         let state = |ks: &[Key]| -> usize {
@@ -268,6 +317,7 @@ impl Lattice {
             m,
             mt,
             contrast,
+            binary3,
             obs,
             unobs,
             y,
@@ -278,6 +328,7 @@ impl Lattice {
             p_all,
             y_moments: Vec::new(),
             mask_moments: Vec::new(),
+            mask: None,
         };
         let mut ws = Work::default();
         let mut out = Vec::new();
@@ -286,6 +337,56 @@ impl Lattice {
         lat.moments(|_| 1.0, &mut out, &mut ws.b);
         lat.mask_moments = out;
         lat
+    }
+
+    /// Replace the counts of the observable cells (a replicate table of the same layout).
+    pub(crate) fn set_counts(&mut self, counts: &[u64]) {
+        self.y.clear();
+        self.y.extend(counts.iter().map(|&c| c as f64));
+        self.ylny = self
+            .y
+            .iter()
+            .map(|&v| if v > 0.0 { v * v.ln() } else { 0.0 })
+            .collect();
+        self.lgamma_sum = self
+            .y
+            .iter()
+            .filter(|&&v| v > 1.0)
+            .map(|&v| statrs::function::gamma::ln_gamma(v + 1.0))
+            .sum();
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        self.moments(|i| self.y[i], &mut out, &mut scratch);
+        self.y_moments = out;
+    }
+
+    /// Remove the cells where `mask` is 0 from every later fit (their means are fixed at 0),
+    /// or keep every cell (`None`); the aliasing moments follow.
+    pub(crate) fn set_mask(&mut self, mask: Option<Vec<f64>>) {
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        match &mask {
+            Some(m) => self.moments(|i| m[i], &mut out, &mut scratch),
+            None => self.moments(|_| 1.0, &mut out, &mut scratch),
+        }
+        self.mask_moments = out;
+        self.mask = mask;
+    }
+
+    /// The means of the unobserved cells at the coefficients of the last fit done with `ws`.
+    pub(crate) fn unobserved_means(&self, ws: &Work) -> Vec<f64> {
+        self.unobs
+            .iter()
+            .map(|&i| ws.a[i].exp().max(super::fit::MU_FLOOR))
+            .collect()
+    }
+
+    /// Margin `Σ x_c y` of column `c` over the observable cells.
+    pub(crate) fn margin(&self, c: usize) -> f64 {
+        self.y_moments[self.col_state[c]]
+    }
+
+    /// `Σ x_c` over the kept cells.
+    pub(crate) fn mass(&self, c: usize) -> f64 {
+        self.mask_moments[self.col_state[c]]
     }
 
     /// Moments of the values `value(i)` of the observable cells, into `out`.
@@ -302,7 +403,15 @@ impl Lattice {
             out[i] = value(k);
         }
         let mut dims = self.dims.clone();
-        for v in 0..dims.len() {
+        let skip = if self.binary3 {
+            for c in out.chunks_exact_mut(8) {
+                sum_binary3(c);
+            }
+            3
+        } else {
+            0
+        };
+        for v in skip..dims.len() {
             if self.contrast[v] {
                 let (s, k) = (dims[..v].iter().product::<usize>(), dims[v]);
                 for block in out.chunks_exact_mut(s * k) {
@@ -330,7 +439,15 @@ impl Lattice {
             ws.a[self.col_state[c]] += b;
         }
         let mut dims = self.gdims.clone();
-        for v in 0..dims.len() {
+        let skip = if self.binary3 {
+            for c in ws.a.chunks_exact_mut(8) {
+                spread_binary3(c);
+            }
+            3
+        } else {
+            0
+        };
+        for v in skip..dims.len() {
             if self.contrast[v] {
                 let (s, k) = (dims[..v].iter().product::<usize>(), dims[v]);
                 for block in ws.a.chunks_exact_mut(s * k) {

@@ -19,13 +19,17 @@ pub(crate) enum Rule {
         /// Absolute bound on the extrapolated remaining decrease of the deviance.
         remaining: f64,
     },
+    /// Largest `|Δβ|` of an iteration below this (the existence certificate of
+    /// [`super::existence`]).
+    Step(f64),
 }
 
 impl Rule {
-    fn done(self, dev: f64, devold: f64, prev: Option<f64>) -> bool {
+    fn done(self, dev: f64, devold: f64, prev: Option<f64>, step: f64) -> bool {
         let c = (dev - devold).abs();
         match self {
             Rule::R(eps) => c / (dev.abs() + 0.1) < eps,
+            Rule::Step(s) => step < s,
             Rule::Loose { eps, remaining } => {
                 c / (dev.abs() + 0.1) < eps
                     || prev.is_some_and(|p| c < p && c * c / (p - c) < remaining)
@@ -62,6 +66,14 @@ impl Lattice {
                 b.to_vec()
             }
         };
+        if let (None, Some(m)) = (start, &self.mask) {
+            for i in 0..n {
+                if m[i] == 0.0 {
+                    ws.mu[i] = 0.0;
+                    ws.eta[i] = 0.0;
+                }
+            }
+        }
         let devold = self.deviance(ws);
         self.iterate(
             cols,
@@ -152,7 +164,12 @@ impl Lattice {
                 return None;
             }
             first = false;
-            if rule.done(dev, devold, prev) {
+            let step = beta
+                .iter()
+                .zip(&old)
+                .map(|(b, o)| (b - o).abs())
+                .fold(0.0, f64::max);
+            if rule.done(dev, devold, prev, step) {
                 converged = true;
                 break;
             }
@@ -298,6 +315,8 @@ impl Lattice {
                 *x -= lik * di;
             }
         }
+        let d0_abs_max = d0.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let d1_abs_max = d1.iter().fold(0.0f64, |m, x| m.max(x.abs()));
         let cols: Vec<usize> = sh.cols.iter().chain(new).copied().collect();
         let beta: Vec<f64> = sh
             .beta
@@ -314,7 +333,8 @@ impl Lattice {
         if !dev.is_finite() {
             return None;
         }
-        let conv = rule.done(dev, sh.deviance, None);
+        let step = d0_abs_max.max(d1_abs_max);
+        let conv = rule.done(dev, sh.deviance, None, step);
         if conv || max_iterations == 1 {
             return Some(self.finish(beta, dev, 1, conv, ws));
         }
@@ -363,6 +383,11 @@ impl Lattice {
             *e = ws.a[i];
         }
         exp_floor(&ws.eta, &mut ws.mu);
+        if let Some(m) = &self.mask {
+            for (mu, &k) in ws.mu.iter_mut().zip(m) {
+                *mu *= k;
+            }
+        }
     }
 
     fn deviance(&self, ws: &Work) -> f64 {

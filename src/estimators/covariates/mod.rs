@@ -34,6 +34,7 @@ mod build;
 pub mod design;
 mod estimate;
 pub mod existence;
+mod fast;
 mod fit;
 pub mod formula;
 mod kernels;
@@ -42,14 +43,18 @@ mod lattice_fit;
 mod parse;
 mod qr;
 mod read;
+pub mod replicate;
 pub mod search;
+pub mod select;
 pub mod table;
 #[cfg(test)]
 mod tests;
 
 pub use design::{Column, Design, Factor, Poly};
 pub use formula::{Formula, Terms};
+pub use replicate::{Chosen, ModelChoice, Prepared, ReplicateFit, Worker};
 pub use search::{model_search, Search, SearchOptions};
+pub use select::{select, Rule as SelectRule, SelectOptions, Selected};
 pub use table::{Covariate, CovariateTable, MissingValues, StructuralZero, TableSpec, Variable};
 
 use crate::error::{Error, Result};
@@ -87,6 +92,9 @@ pub struct FitOptions {
     pub pairs: Pairs,
     /// Coverage of the Wald intervals (default 0.95).
     pub level: f64,
+    /// Ordered covariates: the change of the total between consecutive levels is reported
+    /// for each ([`Fit::changes`]).
+    pub ordered: Vec<String>,
 }
 
 impl Default for FitOptions {
@@ -99,6 +107,7 @@ impl Default for FitOptions {
             allow_non_convergence: false,
             pairs: Pairs::None,
             level: 0.95,
+            ordered: Vec::new(),
         }
     }
 }
@@ -135,6 +144,18 @@ impl FitOptions {
     /// Builder: cross-tabulated totals.
     pub fn pairs(mut self, pairs: Pairs) -> Self {
         self.pairs = pairs;
+        self
+    }
+
+    /// Builder: the ordered covariates whose consecutive-level changes are reported.
+    pub fn ordered<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.ordered = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Builder: the coverage of the Wald intervals.
+    pub fn level(mut self, level: f64) -> Self {
+        self.level = level;
         self
     }
 
@@ -260,6 +281,42 @@ pub struct Totals {
     pub rows: Vec<GroupTotal>,
 }
 
+/// The change of the total between two consecutive levels of an ordered covariate.
+///
+/// # Formula
+/// `change = N̂(to) − N̂(from)`, the difference of the level totals (observed + dark
+/// figure). With `g` the gradient of the difference of the two dark figures and `V` the
+/// covariance of the coefficients, `v = gᵀVg`: `std_error = sqrt(n̂0(from) + n̂0(to) + v)`
+/// (the Rivest–Lévesque form of [`GroupTotal::std_error`]) and the Wald interval is
+/// `change ∓ z sqrt(v)` (the observed counts fixed, as in the totals' intervals). `None` when
+/// the fit did not converge.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// The earlier level.
+    pub from: String,
+    /// The later level.
+    pub to: String,
+    /// Observed at `to` minus observed at `from`.
+    pub observed: i64,
+    /// `N̂(to) − N̂(from)`.
+    pub change: f64,
+    /// Standard error.
+    pub std_error: Option<f64>,
+    /// Lower Wald limit.
+    pub lower: Option<f64>,
+    /// Upper Wald limit.
+    pub upper: Option<f64>,
+}
+
+/// The changes between consecutive levels of one ordered covariate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Changes {
+    /// The covariate.
+    pub covariate: String,
+    /// One row per pair of consecutive levels.
+    pub rows: Vec<Change>,
+}
+
 /// How existence and identification were decided.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExistenceReport {
@@ -318,6 +375,8 @@ pub struct Fit {
     pub by_level: Vec<Totals>,
     /// Totals per requested pair of covariates.
     pub by_pair: Vec<Totals>,
+    /// Changes between consecutive levels of the ordered covariates.
+    pub changes: Vec<Changes>,
     /// Fitted means of the observable cells (table order; 0 on removed cells).
     pub fitted: Vec<f64>,
     /// Covariance of the estimated coefficients (row-major, in column order, estimated
@@ -349,6 +408,22 @@ pub fn fit(table: &CovariateTable, formula: &Formula, opts: &FitOptions) -> Resu
     let terms = formula.terms(table)?;
     let design = Design::new(table, &terms);
     estimate::fit_design(table, &terms, &design, opts)
+}
+
+/// Fit given terms to `table` with one covariate coded by orthogonal polynomials (`poly`, as
+/// `mse::model_search`'s `degree_year`), or as factors (`None`, [`fit_terms`]).
+///
+/// # Errors
+/// As [`fit`].
+pub fn fit_with_poly(
+    table: &CovariateTable,
+    terms: &Terms,
+    poly: Option<Poly>,
+    opts: &FitOptions,
+) -> Result<Fit> {
+    opts.validate()?;
+    let design = Design::with_poly(table, terms, poly);
+    estimate::fit_design(table, terms, &design, opts)
 }
 
 /// Fit given terms (e.g. from a search) to `table`.

@@ -271,6 +271,28 @@ impl CovariateTable {
             .collect()
     }
 
+    /// The same layout with other counts of the observable cells (a bootstrap replicate).
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Undefined`] if `counts` has the wrong length or no case.
+    pub fn with_counts(&self, counts: &[u64]) -> crate::error::Result<Self> {
+        let n: u64 = counts.iter().sum();
+        if counts.len() != self.counts.len() || n == 0 {
+            return Err(crate::error::Error::Undefined {
+                what: "a table with these counts",
+                reason: format!(
+                    "{} counts with total {n} for {} observable cells",
+                    counts.len(),
+                    self.counts.len()
+                ),
+            });
+        }
+        let mut t = self.clone();
+        t.counts = counts.to_vec();
+        t.n_obs = n;
+        Ok(t)
+    }
+
     /// Whether cell `(h, c)` is a structural zero.
     pub fn is_structural(&self, h: u32, c: usize) -> bool {
         self.blocked

@@ -1,6 +1,7 @@
 //! SVG plots: the bootstrap distribution with its interval, the model ranking, an UpSet-style
-//! chart of the capture histories, the trace and posterior of an MCMC method, and a coverage
-//! study (coverage against the nominal level, the estimates with the truth).
+//! chart of the capture histories, the trace and posterior of an MCMC method, a coverage
+//! study (coverage against the nominal level, the estimates with the truth), and the estimate
+//! by the levels of an ordered covariate (year).
 //!
 //! Every function returns a complete, self-contained SVG document as a `String` (drawn with
 //! plotters' SVG backend). All labels are SVG `<text>` elements, so no font files are needed
@@ -11,6 +12,7 @@ mod graphs;
 mod posterior;
 mod ranking;
 mod simulation;
+mod trend;
 mod upset;
 
 pub use bootstrap::bootstrap_svg;
@@ -18,6 +20,7 @@ pub use graphs::graphs_svg;
 pub use posterior::posterior_svg;
 pub use ranking::ranking_svg;
 pub use simulation::simulation_svg;
+pub use trend::{trend_svg, TrendPoint};
 pub use upset::upset_svg;
 
 use crate::error::{Error, Result};

@@ -1,31 +1,47 @@
 //! The `step()` engine of [`super::model_search`]: candidate scopes, scoring, acceptance.
 
-use super::super::design::Design;
-use super::super::formula::Terms;
 use super::super::lattice::{AliasFactor, Lattice, LatticeFit, Work};
 use super::super::lattice_fit::Rule;
-use super::{Phase, SearchOptions};
+use super::{Phase, SearchOptions, Space};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 
-pub(super) struct Engine<'a> {
+/// The search machinery on one table: the lattice with its counts, the shared column space.
+pub(crate) struct Engine<'a> {
     pub(super) lat: Lattice,
-    pub(super) dense: Design,
+    pub(crate) space: &'a Space,
     pub(super) y: Vec<f64>,
-    pub(super) groups: Vec<Vec<usize>>,
-    pub(super) terms: &'a Terms,
     pub(super) opts: &'a SearchOptions,
     pub(super) n_cells: usize,
-    pub(super) log_n: f64,
+    pub(crate) log_n: f64,
+    /// A bootstrap replicate: accepted models keep the candidate's fit (continued to R's
+    /// tolerance) instead of being refitted from R's start.
+    pub(super) replicate: bool,
 }
 
-#[derive(Clone)]
-pub(super) struct Fitted {
-    pub(super) model: Vec<usize>,
-    pub(super) cols: Vec<usize>,
+/// A fitted model of the search.
+#[derive(Clone, Debug)]
+pub(crate) struct Fitted {
+    /// Term indices (into the space's terms), in the order added.
+    pub(crate) model: Vec<usize>,
+    /// Columns estimated.
+    pub(crate) cols: Vec<usize>,
     pub(super) alias: AliasFactor,
-    pub(super) q: usize,
-    pub(super) fit: LatticeFit,
+    /// Columns, aliased included.
+    pub(crate) q: usize,
+    pub(crate) fit: LatticeFit,
+}
+
+/// Whether a model may be accepted (the existence-aware rules; `model`, its columns and a
+/// fit to start from).
+pub(crate) type Admit<'f> = dyn FnMut(&[usize], &[usize], &[f64]) -> Result<bool> + 'f;
+
+/// A candidate rejected by [`Admit`]: the step it was offered at (1-based accepted models so
+/// far) and its label.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Rejected {
+    pub(crate) at: usize,
+    pub(crate) term: String,
 }
 
 /// Candidates are first fitted by this rule; those whose score is then within
@@ -42,19 +58,42 @@ const LOOSE: Rule = Rule::Loose {
 const REFINE_MARGIN: f64 = 0.05;
 
 impl Fitted {
-    pub(super) fn rank(&self) -> usize {
+    pub(crate) fn rank(&self) -> usize {
         self.cols.len()
     }
-    pub(super) fn criterion(&self, k: f64) -> f64 {
+    pub(crate) fn criterion(&self, k: f64) -> f64 {
         -2.0 * self.fit.log_likelihood + k * self.rank() as f64
     }
 }
 
-impl Engine<'_> {
+impl<'a> Engine<'a> {
+    /// An engine for `counts` (a table of the space's layout).
+    pub(crate) fn new(
+        space: &'a Space,
+        counts: &[u64],
+        opts: &'a SearchOptions,
+        replicate: bool,
+    ) -> Self {
+        let mut lat = space.lattice.clone();
+        if replicate {
+            lat.set_counts(counts);
+        }
+        let n: u64 = counts.iter().sum();
+        Self {
+            lat,
+            space,
+            y: counts.iter().map(|&c| c as f64).collect(),
+            opts,
+            n_cells: counts.len(),
+            log_n: (n as f64).ln(),
+            replicate,
+        }
+    }
+
     fn columns(&self, model: &[usize]) -> (AliasFactor, usize) {
         let mut cols = vec![0];
         for &t in model {
-            cols.extend(&self.groups[t]);
+            cols.extend(&self.space.groups[t]);
         }
         let q = cols.len();
         let mut f = AliasFactor::default();
@@ -66,7 +105,7 @@ impl Engine<'_> {
     /// fails (information numerically singular: a warm start far from the new optimum, or a
     /// fit drifting to the boundary), it is retried from R's start, and then by the dense QR
     /// IRLS ([`super::super::fit::irls`], R's algorithm), which handles such fits as R does.
-    pub(super) fn fit(
+    pub(crate) fn fit(
         &self,
         model: Vec<usize>,
         warm: Option<&Fitted>,
@@ -82,7 +121,19 @@ impl Engine<'_> {
         rule: Rule,
         ws: &mut Work,
     ) -> Result<Fitted> {
-        let (alias, q) = self.columns(&model);
+        let factor = self.columns(&model);
+        self.fit_factored(model, factor, warm, rule, ws)
+    }
+
+    /// [`Engine::fit_at`] with the model's aliasing factor already computed.
+    fn fit_factored(
+        &self,
+        model: Vec<usize>,
+        (alias, q): (AliasFactor, usize),
+        warm: Option<&Fitted>,
+        rule: Rule,
+        ws: &mut Work,
+    ) -> Result<Fitted> {
         let cols = alias.kept.clone();
         let start: Option<Vec<f64>> = warm.map(|w| {
             cols.iter()
@@ -124,7 +175,8 @@ impl Engine<'_> {
         cands: &[(usize, bool)],
         k: f64,
         with: &(dyn Fn(usize, bool) -> Vec<usize> + Sync),
-    ) -> Vec<Option<f64>> {
+        drop_factors: &[(usize, (AliasFactor, usize))],
+    ) -> Vec<Option<(Fitted, f64, bool)>> {
         let c_cur = cur.criterion(k);
         let maxit = self.opts.max_iterations;
         let shared = self
@@ -137,12 +189,12 @@ impl Engine<'_> {
                 let f = match (&shared, add) {
                     (Some(sh), true) => {
                         let mut alias = cur.alias.clone();
-                        self.lat.alias_extend(&mut alias, &self.groups[t]);
+                        self.lat.alias_extend(&mut alias, &self.space.groups[t]);
                         let new: Vec<usize> = alias.kept[cur.cols.len()..].to_vec();
                         if new.is_empty() {
                             return None;
                         }
-                        let q = cur.q + self.groups[t].len();
+                        let q = cur.q + self.space.groups[t].len();
                         match self.lat.fit_extended(sh, &new, LOOSE, maxit, ws) {
                             Some(fit) => Fitted {
                                 model,
@@ -154,6 +206,12 @@ impl Engine<'_> {
                             None => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
                         }
                     }
+                    (_, false) => match drop_factors.iter().find(|d| d.0 == t) {
+                        Some((_, f)) => self
+                            .fit_factored(model, f.clone(), Some(cur), LOOSE, ws)
+                            .ok()?,
+                        None => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
+                    },
                     _ => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
                 };
                 let dr = f.rank() as f64 - cur.rank() as f64;
@@ -173,20 +231,21 @@ impl Engine<'_> {
             .map_init(Work::default, |ws, c| {
                 let (f, s) = c?;
                 if s > best + REFINE_MARGIN {
-                    return Some(s);
+                    return Some((f, s, false));
                 }
                 let dr = f.rank() as f64 - cur.rank() as f64;
                 let fit = self
                     .lat
                     .refine(&f.cols, &f.fit, Rule::R(self.opts.tolerance), maxit, ws)
                     .unwrap_or(f.fit);
-                Some(c_cur + (fit.deviance - cur.fit.deviance) + k * dr)
+                let s = c_cur + (fit.deviance - cur.fit.deviance) + k * dr;
+                Some((Fitted { fit, ..f }, s, true))
             })
             .collect()
     }
 
     fn dense_fit(&self, model: &[usize], cols: &[usize]) -> Result<LatticeFit> {
-        let d = &self.dense;
+        let d = &self.space.dense;
         let rows: Vec<usize> = (0..d.n_rows).collect();
         let x = d.sub(&rows, cols);
         let y: Vec<f64> = self.y.clone();
@@ -225,16 +284,17 @@ impl Engine<'_> {
         })
     }
 
-    pub(super) fn formula(&self, model: &[usize]) -> String {
-        let labels: Vec<String> = model
-            .iter()
-            .map(|&t| self.terms.label(self.terms.sets[t]))
-            .collect();
+    pub(crate) fn formula(&self, model: &[usize]) -> String {
+        let terms = &self.space.terms;
+        let labels: Vec<String> = model.iter().map(|&t| terms.label(terms.sets[t])).collect();
         format!("Freq ~ {}", labels.join(" + "))
     }
 
     /// One `step()` run from `cur` with penalty `k` above `lower`; appends accepted models.
-    pub(super) fn run(
+    /// A chosen move is first offered to `admit`; a term it refuses is not offered again in
+    /// this run and the next best move is tried (the model search admits everything).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run(
         &self,
         mut cur: Fitted,
         lower: &[usize],
@@ -242,9 +302,12 @@ impl Engine<'_> {
         phase: Phase,
         path: &mut Vec<(Fitted, String, Phase)>,
         fits: &mut usize,
+        admit: &mut Admit<'_>,
+        rejected: &mut Vec<Rejected>,
     ) -> Result<Fitted> {
-        let sets = &self.terms.sets;
-        for _ in 0..self.opts.steps {
+        let sets = &self.space.terms.sets;
+        let mut excluded: Vec<usize> = Vec::new();
+        'steps: for _ in 0..self.opts.steps {
             let c_cur = cur.criterion(k);
             let drops: Vec<usize> = cur
                 .model
@@ -258,7 +321,7 @@ impl Engine<'_> {
                 })
                 .collect();
             let adds: Vec<usize> = (0..sets.len())
-                .filter(|t| !cur.model.contains(t))
+                .filter(|t| !cur.model.contains(t) && !excluded.contains(t))
                 .filter(|&t| {
                     (0..sets.len())
                         .all(|u| u == t || sets[u] & sets[t] != sets[u] || cur.model.contains(&u))
@@ -274,47 +337,99 @@ impl Engine<'_> {
                     cur.model.iter().copied().filter(|&u| u != t).collect()
                 }
             };
+            let mut ws = Work::default();
+            // The aliasing factor of every drop candidate (used twice below).
+            let drop_factors: Vec<(usize, (AliasFactor, usize))> = drops
+                .iter()
+                .map(|&t| (t, self.columns(&with(t, false))))
+                .collect();
             // A drop that changes no rank is made at once (the last such).
-            let zero_df_drop = drops
+            let zero_df_drop = drop_factors
                 .iter()
                 .rev()
-                .find(|&&t| self.columns(&with(t, false)).0.kept.len() == cur.rank());
-            let change = if let Some(&t) = zero_df_drop {
-                (t, false)
-            } else {
-                let cands: Vec<(usize, bool)> = drops
-                    .iter()
-                    .map(|&t| (t, false))
-                    .chain(adds.iter().map(|&t| (t, true)))
-                    .collect();
-                *fits += cands.len();
-                let scored = self.score(&cur, &cands, k, &with);
-                let mut best: Option<(f64, usize)> = None;
-                for (i, s) in scored.iter().enumerate() {
-                    if let Some(s) = *s {
-                        if s < best.map_or(c_cur, |b| b.0) {
-                            best = Some((s, i));
-                        }
-                    }
+                .find(|(_, f)| f.0.kept.len() == cur.rank())
+                .map(|(t, _)| t);
+            if let Some(&t) = zero_df_drop {
+                let new = self.fit(
+                    with(t, false),
+                    Some(&cur).filter(|_| self.replicate),
+                    &mut ws,
+                )?;
+                if new.criterion(k) >= c_cur + 1e-7 {
+                    break;
                 }
-                match best {
-                    None => break,
-                    Some((_, i)) => cands[i],
-                }
-            };
-            let (t, add) = change;
-            let mut ws = Work::default();
-            let new = self.fit(with(t, add), None, &mut ws)?;
-            if new.criterion(k) >= c_cur + 1e-7 {
-                break;
+                path.push((
+                    new.clone(),
+                    format!("- {}", self.space.terms.label(sets[t])),
+                    phase,
+                ));
+                cur = new;
+                continue;
             }
-            let label = self.terms.label(sets[t]);
-            path.push((
-                new.clone(),
-                format!("{} {label}", if add { "+" } else { "-" }),
-                phase,
-            ));
-            cur = new;
+            let cands: Vec<(usize, bool)> = drops
+                .iter()
+                .map(|&t| (t, false))
+                .chain(adds.iter().map(|&t| (t, true)))
+                .collect();
+            *fits += cands.len();
+            let mut scored = self.score(&cur, &cands, k, &with, &drop_factors);
+            let mut order: Vec<usize> = (0..cands.len())
+                .filter(|&i| scored[i].as_ref().is_some_and(|c| c.1 < c_cur))
+                .collect();
+            let score_of = |i: usize, s: &[Option<(Fitted, f64, bool)>]| {
+                s[i].as_ref().map_or(f64::INFINITY, |c| c.1)
+            };
+            order.sort_by(|&a, &b| score_of(a, &scored).total_cmp(&score_of(b, &scored)));
+            for i in order {
+                let (t, add) = cands[i];
+                let model = with(t, add);
+                let (cand, _, refined) = scored[i].take().expect("scored");
+                if !admit(&model, &cand.cols, &cand.fit.beta)? {
+                    if add {
+                        excluded.push(t);
+                    }
+                    rejected.push(Rejected {
+                        at: path.len(),
+                        term: format!(
+                            "{} {}",
+                            if add { "+" } else { "-" },
+                            self.space.terms.label(sets[t])
+                        ),
+                    });
+                    continue;
+                }
+                let new = if self.replicate {
+                    if refined {
+                        cand
+                    } else {
+                        let fit = self
+                            .lat
+                            .refine(
+                                &cand.cols,
+                                &cand.fit,
+                                Rule::R(self.opts.tolerance),
+                                self.opts.max_iterations,
+                                &mut ws,
+                            )
+                            .unwrap_or_else(|| cand.fit.clone());
+                        Fitted { fit, ..cand }
+                    }
+                } else {
+                    self.fit(model, None, &mut ws)?
+                };
+                if new.criterion(k) >= c_cur + 1e-7 {
+                    break 'steps;
+                }
+                let label = self.space.terms.label(sets[t]);
+                path.push((
+                    new.clone(),
+                    format!("{} {label}", if add { "+" } else { "-" }),
+                    phase,
+                ));
+                cur = new;
+                continue 'steps;
+            }
+            break;
         }
         Ok(cur)
     }

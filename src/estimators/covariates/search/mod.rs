@@ -38,12 +38,12 @@
 
 mod engine;
 
-use super::design::{Design, Poly};
-use super::formula::Formula;
+use super::design::{Column, Design, Poly};
+use super::formula::{Formula, Terms};
 use super::lattice::{Lattice, Work};
 use super::table::CovariateTable;
 use crate::error::{Error, Result};
-use engine::{Engine, Fitted};
+pub(crate) use engine::{Engine, Fitted};
 use serde::Serialize;
 
 /// Options of [`model_search`].
@@ -194,6 +194,68 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// The candidate space of the searches on one table layout: every main effect and two-way
+/// term (R's `. ^ 2`), its columns (the year polynomial if asked for), the dense design
+/// (for fallbacks) and the lattice with the table's counts.
+#[derive(Debug, Clone)]
+pub(crate) struct Space {
+    pub(crate) terms: Terms,
+    pub(crate) columns: Vec<Column>,
+    pub(crate) groups: Vec<Vec<usize>>,
+    pub(crate) poly: Option<Poly>,
+    pub(crate) dense: Design,
+    pub(crate) lattice: Lattice,
+    /// The main-effect terms.
+    pub(crate) mains: Vec<usize>,
+}
+
+impl Space {
+    /// The space of `table`, with `degree_year` coding that covariate by polynomials.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for an unknown `degree_year` covariate or degree.
+    pub(crate) fn new(
+        table: &CovariateTable,
+        degree_year: Option<&(String, usize)>,
+    ) -> Result<Self> {
+        let terms = Formula::parse(".^2")?.terms(table)?;
+        let poly = match degree_year {
+            None => None,
+            Some((name, d)) => {
+                let j = table
+                    .covariates()
+                    .iter()
+                    .position(|c| c.name == *name)
+                    .ok_or_else(|| Error::InvalidOption {
+                        name: "degree_year",
+                        value: name.clone(),
+                        problem: "not a covariate of the table".into(),
+                    })?;
+                Some(Poly::new(table, j, *d)?)
+            }
+        };
+        let columns = super::design::columns(table, &terms, poly.as_ref());
+        let mut groups = vec![Vec::new(); terms.len()];
+        for (j, c) in columns.iter().enumerate() {
+            if let Some(t) = c.term {
+                groups[t].push(j);
+            }
+        }
+        let mains = (0..terms.len())
+            .filter(|&t| terms.sets[t].count_ones() == 1)
+            .collect();
+        Ok(Self {
+            lattice: Lattice::new(table, &columns, poly.as_ref()),
+            dense: Design::with_poly(table, &terms, poly.clone()),
+            terms,
+            columns,
+            groups,
+            poly,
+            mains,
+        })
+    }
+}
+
 /// Reproduce `mse::model_search(table, lists, year)` with its defaults (min `Freq ~ .`, max
 /// `Freq ~ .^2`, no start model).
 ///
@@ -202,47 +264,21 @@ fn round1(x: f64) -> f64 {
 /// [`Error::NotConverged`] if a fit's information is singular.
 pub fn model_search(table: &CovariateTable, opts: &SearchOptions) -> Result<Search> {
     opts.validate()?;
-    let terms = Formula::parse(".^2")?.terms(table)?;
-    let poly = match &opts.degree_year {
-        None => None,
-        Some((name, d)) => {
-            let j = table
-                .covariates()
-                .iter()
-                .position(|c| c.name == *name)
-                .ok_or_else(|| Error::InvalidOption {
-                    name: "degree_year",
-                    value: name.clone(),
-                    problem: "not a covariate of the table".into(),
-                })?;
-            Some(Poly::new(table, j, *d)?)
-        }
-    };
-    let columns = super::design::columns(table, &terms, poly.as_ref());
-    let mut groups = vec![Vec::new(); terms.len()];
-    for (j, c) in columns.iter().enumerate() {
-        if let Some(t) = c.term {
-            groups[t].push(j);
-        }
-    }
-    let n = table.observed() as f64;
-    let engine = Engine {
-        lat: Lattice::new(table, &columns, poly.as_ref()),
-        dense: Design::with_poly(table, &terms, poly.clone()),
-        y: table.counts().iter().map(|&c| c as f64).collect(),
-        groups,
-        terms: &terms,
-        opts,
-        n_cells: table.n_cells(),
-        log_n: n.ln(),
-    };
-    let mains: Vec<usize> = (0..terms.len())
-        .filter(|&t| terms.sets[t].count_ones() == 1)
-        .collect();
+    let space = Space::new(table, opts.degree_year.as_ref())?;
+    let engine = Engine::new(&space, table.counts(), opts, false);
+    Ok(mse_path(&engine, None)?.0)
+}
+
+/// The model search on `engine`'s table (from `warm`'s coefficients if given): the table and
+/// the selected model's terms.
+pub(crate) fn mse_path(engine: &Engine<'_>, warm: Option<&Fitted>) -> Result<(Search, Vec<usize>)> {
+    let mains = engine.space.mains.clone();
     let mut ws = Work::default();
-    let start = engine.fit(mains.clone(), None, &mut ws)?;
+    let start = engine.fit(mains.clone(), warm, &mut ws)?;
     let mut path = vec![(start.clone(), String::new(), Phase::Start)];
     let mut fits = 0;
+    let mut admit = |_: &[usize], _: &[usize], _: &[f64]| Ok(true);
+    let mut rejected = Vec::new();
     let bic = engine.run(
         start,
         &mains,
@@ -250,12 +286,35 @@ pub fn model_search(table: &CovariateTable, opts: &SearchOptions) -> Result<Sear
         Phase::Bic,
         &mut path,
         &mut fits,
+        &mut admit,
+        &mut rejected,
     )?;
     let lower = bic.model.clone();
-    let aic = engine.run(bic, &lower, 2.0, Phase::Aic, &mut path, &mut fits)?;
+    let aic = engine.run(
+        bic,
+        &lower,
+        2.0,
+        Phase::Aic,
+        &mut path,
+        &mut fits,
+        &mut admit,
+        &mut rejected,
+    )?;
     let lower = aic.model.clone();
-    engine.run(aic, &lower, 1.0, Phase::K1, &mut path, &mut fits)?;
-    Ok(tabulate(&engine, &path, n, fits))
+    engine.run(
+        aic,
+        &lower,
+        1.0,
+        Phase::K1,
+        &mut path,
+        &mut fits,
+        &mut admit,
+        &mut rejected,
+    )?;
+    let n = engine.y.iter().sum::<f64>();
+    let search = tabulate(engine, &path, n, fits);
+    let model = path[search.selected - 1].0.model.clone();
+    Ok((search, model))
 }
 
 fn tabulate(engine: &Engine<'_>, path: &[(Fitted, String, Phase)], n: f64, fits: usize) -> Search {
