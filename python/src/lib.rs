@@ -68,9 +68,9 @@ fn build_exception(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
             fields.set_item("problem", problem)?;
             "option"
         }
-        Error::ModelSpaceTooLarge { .. } | Error::ModelTooLarge { .. } | Error::TooCostly { .. } => {
-            "too_costly"
-        }
+        Error::ModelSpaceTooLarge { .. }
+        | Error::ModelTooLarge { .. }
+        | Error::TooCostly { .. } => "too_costly",
         other if other.is_no_estimate() => "no_estimate",
         _ => "other",
     };
@@ -343,13 +343,10 @@ impl Table {
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
         let py = slf.py();
         let this = slf.get();
-        let ctor = py.import("darkfigure._core")?.getattr("_table_from_state")?;
-        let state = (
-            this.lists(),
-            this.counts(),
-            this.name(),
-            this.warnings(),
-        )
+        let ctor = py
+            .import("darkfigure._core")?
+            .getattr("_table_from_state")?;
+        let state = (this.lists(), this.counts(), this.name(), this.warnings())
             .into_pyobject(py)?
             .into_any();
         Ok((ctor, state))
