@@ -15,7 +15,9 @@
 //! models and the two-list estimators are offered behind the same [`Estimator`] interface.
 //!
 //! Numbers agree with the R packages SparseMSE, MultipleSystemsEstimation and Rcapture
-//! (see `tests/`).
+//! (see `tests/`). Whether an interval covers the truth as often as it claims can be measured
+//! on tables simulated from a fitted model ([`uncertainty::simulate()`]), and an interval can
+//! be calibrated so that it does (`IntervalMethod::Calibrated`, [`uncertainty::calibrate`]).
 //!
 //! ## The pipeline, one module per stage
 //!

@@ -20,5 +20,6 @@ pub use crate::numeric::Level;
 pub use crate::output::{sensitivity, Sensitivity};
 pub use crate::selection::{Rule, SelectOptions, Selection};
 pub use crate::uncertainty::{
-    bootstrap, estimate, Bootstrap, BootstrapOptions, Estimate, EstimateOptions, Kind,
+    bootstrap, estimate, simulate, Bootstrap, BootstrapOptions, CalibrationOptions, Estimate,
+    EstimateOptions, Kind, Scheme, SimulateOptions, Simulation, Truth,
 };

@@ -214,6 +214,7 @@ fn exercise(c: &Case) {
         level: Level::new(c.level).unwrap_or_default(),
         bootstrap: boot.clone(),
         replay: None,
+        calibration: None,
     };
     let _ = estimate(&table, &opts);
     if let Some(b) = &boot {

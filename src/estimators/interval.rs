@@ -19,6 +19,9 @@ pub enum IntervalMethod {
     Percentile,
     /// Bayesian: the equal-tailed credible interval of the posterior (R's type-7 quantiles).
     Credible,
+    /// Another interval at the nominal level whose coverage, on tables simulated from the
+    /// fitted model, is the level asked for (double bootstrap; `uncertainty::calibrate`).
+    Calibrated,
 }
 
 impl IntervalMethod {
@@ -30,6 +33,7 @@ impl IntervalMethod {
             IntervalMethod::Bca => "bca",
             IntervalMethod::Percentile => "percentile",
             IntervalMethod::Credible => "credible",
+            IntervalMethod::Calibrated => "calibrated",
         }
     }
 
@@ -54,10 +58,11 @@ impl std::str::FromStr for IntervalMethod {
             "bca" => Ok(Self::Bca),
             "percentile" => Ok(Self::Percentile),
             "credible" => Ok(Self::Credible),
+            "calibrated" => Ok(Self::Calibrated),
             _ => Err(Error::InvalidOption {
                 name: "interval",
                 value: s.into(),
-                problem: "expected wald, profile, bca, percentile or credible".into(),
+                problem: "expected wald, profile, bca, percentile, credible or calibrated".into(),
             }),
         }
     }

@@ -9,7 +9,7 @@ use crate::estimators::{Detail, Estimator, FailureContext, Interval, IntervalMet
 use crate::loglinear::{Criterion, Existence, Model};
 use crate::numeric::Level;
 use crate::selection::{SearchResult, Selection};
-use crate::uncertainty::{estimate_with, Bootstrap, Estimate, EstimateOptions, Kind};
+use crate::uncertainty::{estimate_with, Bootstrap, Calibration, Estimate, EstimateOptions, Kind};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -56,6 +56,11 @@ pub struct IntervalReport {
     /// Profile only: the maximiser of the profile likelihood (multinomial MLE of N).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_mle: Option<f64>,
+    /// Calibrated only: `{target, nominal_used, nominal_se, estimated_coverage,
+    /// coverage_se, reached, tables, failed, replicates, interval, truth, seed, scheme,
+    /// curve, flags}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
 }
 
 impl From<&Interval> for IntervalReport {
@@ -67,6 +72,7 @@ impl From<&Interval> for IntervalReport {
             upper: i.upper.filter(|x| x.is_finite()),
             flags: i.flags.clone(),
             profile_mle: None,
+            calibration: None,
         }
     }
 }
@@ -318,6 +324,7 @@ impl EstimateReport {
         r.estimate_se = p.std_error.and_then(finite);
         let mut iv = IntervalReport::from(&est.interval);
         iv.profile_mle = est.profile.as_ref().map(|p| p.mle);
+        iv.calibration = est.calibration.clone();
         r.interval = Some(iv);
         r.bootstrap = est.bootstrap.as_ref().map(|b| {
             BootstrapReport::new(

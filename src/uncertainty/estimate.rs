@@ -1,136 +1,20 @@
 //! The front door of an analysis: a method's point estimate with an interval — model-based
-//! (Wald, profile) or from a bootstrap that re-runs the method on every replicate.
+//! (Wald, profile), from a bootstrap that re-runs the method on every replicate, or
+//! calibrated on tables simulated from the method's fit.
+
+pub use super::options::EstimateOptions;
 
 use super::bootstrap::{bootstrap_from, Bootstrap, BootstrapOptions};
+use super::calibrate::{calibrate_with, calibration_seed, Calibrated, Calibration};
+use super::study::trial;
 use crate::data::table::CaptureTable;
 use crate::error::{Error, Result};
 use crate::estimators::loglinear::LoglinearDetail;
-use crate::estimators::{
-    Detail, Estimator, Interval, IntervalMethod, Method, PointEstimate, Profile,
-};
+use crate::estimators::{Detail, Estimator, Interval, IntervalMethod, PointEstimate, Profile};
 use crate::loglinear::{Existence, Fit, Model};
 use crate::numeric::Level;
-use crate::selection::{Rule, SelectOptions, Selection};
+use crate::selection::Selection;
 use serde::Serialize;
-
-/// Options of [`estimate`]: the method, the interval and its level, and the bootstrap.
-///
-/// Built with [`Default`] and the setters; checked once by [`EstimateOptions::validate`]
-/// (which [`estimate`] calls), so a combination that cannot work — a bootstrap interval
-/// without a bootstrap, a drawn and a replayed bootstrap at once — is rejected before
-/// anything is computed.
-///
-/// # Example
-/// ```
-/// use darkfigure::prelude::*;
-/// let opts = EstimateOptions::default()
-///     .select(Rule::Stepwise)
-///     .bootstrap(BootstrapOptions::new(200, 1));
-/// let est = estimate(&datasets::western(), &opts).unwrap();
-/// assert_eq!(est.interval.method, IntervalMethod::Bca);
-/// ```
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct EstimateOptions {
-    /// The method (default: the log-linear main-effects model).
-    pub method: Method,
-    /// The interval (default: BCa with a bootstrap, else the method's own — profile for
-    /// AIC-stepwise as in the UK analysis, Wald for the other log-linear methods).
-    pub interval: Option<IntervalMethod>,
-    /// Coverage level (default 0.95).
-    pub level: Level,
-    /// A bootstrap with the method re-run in every replicate.
-    pub bootstrap: Option<BootstrapOptions>,
-    /// Replicate tables to replay instead of drawing them (indexed by bitmask, one per
-    /// replicate; see [`crate::data::replay`]); used instead of `bootstrap`.
-    pub replay: Option<Vec<Vec<u64>>>,
-}
-
-impl EstimateOptions {
-    /// Builder: the method.
-    pub fn method(mut self, method: Method) -> Self {
-        self.method = method;
-        self
-    }
-
-    /// Builder: a log-linear model by its specification (`main`, `[12,3]`, `A*B + B*C`).
-    pub fn model(self, spec: &str) -> Self {
-        self.method(Method::model(spec))
-    }
-
-    /// Builder: a log-linear model chosen by `rule` with its defaults.
-    pub fn select(self, rule: Rule) -> Self {
-        self.method(Method::select(SelectOptions::new(rule)))
-    }
-
-    /// Builder: the interval method.
-    pub fn interval(mut self, m: IntervalMethod) -> Self {
-        self.interval = Some(m);
-        self
-    }
-
-    /// Builder: the level.
-    pub fn level(mut self, level: Level) -> Self {
-        self.level = level;
-        self
-    }
-
-    /// Builder: a bootstrap.
-    pub fn bootstrap(mut self, b: BootstrapOptions) -> Self {
-        self.bootstrap = Some(b);
-        self
-    }
-
-    /// Builder: replay these replicate tables.
-    pub fn replay(mut self, tables: Vec<Vec<u64>>) -> Self {
-        self.replay = Some(tables);
-        self
-    }
-
-    /// Whether a bootstrap (drawn or replayed) is asked for.
-    pub fn resamples(&self) -> bool {
-        self.bootstrap.is_some() || self.replay.is_some()
-    }
-
-    /// The interval method in force for `est`: the one set, else BCa with a bootstrap, else
-    /// the method's default.
-    pub fn interval_method(&self, est: &dyn Estimator) -> IntervalMethod {
-        self.interval.unwrap_or(if self.resamples() {
-            IntervalMethod::Bca
-        } else {
-            est.default_interval()
-        })
-    }
-
-    /// Check the options.
-    ///
-    /// # Errors
-    /// [`Error::InvalidOption`] for invalid method or bootstrap options, a bootstrap interval
-    /// without a bootstrap, or both a drawn and a replayed bootstrap.
-    pub fn validate(&self) -> Result<()> {
-        self.method.validate()?;
-        if let Some(m) = self.interval {
-            if m.is_bootstrap() && !self.resamples() {
-                return Err(Error::InvalidOption {
-                    name: "interval",
-                    value: m.name().into(),
-                    problem: "a bootstrap interval needs `bootstrap` (a number of replicates)"
-                        .into(),
-                });
-            }
-        }
-        if let Some(b) = &self.bootstrap {
-            b.validate()?;
-            if self.replay.is_some() {
-                return Err(Error::InvalidOption {
-                    name: "replay",
-                    value: "replicate tables".into(),
-                    problem: "replayed tables replace the drawn bootstrap: set `replay` or `bootstrap`, not both".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-}
 
 /// A population-size estimate with its interval.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -146,6 +30,8 @@ pub struct Estimate {
     pub profile: Option<Profile>,
     /// The bootstrap, when one was run.
     pub bootstrap: Option<Bootstrap>,
+    /// The calibration of a calibrated interval.
+    pub calibration: Option<Calibration>,
 }
 
 impl Estimate {
@@ -180,9 +66,10 @@ impl Estimate {
 /// Estimate the population size of `table` as `opts` say.
 ///
 /// # Errors
-/// Invalid options or model; [`Error::MleDoesNotExist`] / [`Error::NotIdentifiable`] when the
-/// model fails the existence check; [`Error::NotConverged`]; see
-/// [`Error::is_no_estimate`].
+/// Invalid options or model; [`MleDoesNotExist`](crate::Error::MleDoesNotExist) /
+/// [`NotIdentifiable`](crate::Error::NotIdentifiable) when the model fails the existence
+/// check; [`NotConverged`](crate::Error::NotConverged); see
+/// [`Error::is_no_estimate`](crate::Error::is_no_estimate).
 ///
 /// # Example
 /// ```
@@ -223,6 +110,9 @@ fn run(
     opts: &EstimateOptions,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Estimate> {
+    if opts.interval_method(est) == IntervalMethod::Calibrated {
+        return run_calibrated(table, est, opts, progress);
+    }
     let method = opts.interval_method(est);
     // BCa needs one re-estimate per observed cell (the jackknife): refuse it up front when
     // that exceeds the limit, rather than run the bootstrap first.
@@ -278,5 +168,62 @@ fn run(
         interval,
         profile,
         bootstrap,
+        calibration: None,
     })
+}
+
+/// A calibrated interval: the estimate with the interval calibrated, the calibration on
+/// tables simulated from the method's fit, and the interval at the calibrated level
+/// ([`crate::uncertainty::calibrate`]). `progress` counts the calibration tables.
+fn run_calibrated(
+    table: &CaptureTable,
+    est: &dyn Estimator,
+    opts: &EstimateOptions,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<Estimate> {
+    let copts = opts.calibration.clone().unwrap_or_default();
+    let base = opts.calibrated_interval(est);
+    let inner = EstimateOptions {
+        interval: Some(base),
+        calibration: None,
+        ..opts.clone()
+    };
+    let mut e = run(table, est, &inner, None)?;
+    let truth = copts.truth.truth(table, est, &e.point)?;
+    let what = Calibrated {
+        interval: base,
+        replicates: inner.bootstrap.as_ref().map(|b| b.replicates),
+    };
+    let procedure =
+        |t: &CaptureTable, seed: u64, levels: &[Level]| trial(t, est, &inner, seed, levels);
+    let cal = calibrate_with(
+        &truth,
+        &copts,
+        calibration_seed(opts.seed()),
+        &[opts.level],
+        what,
+        &procedure,
+        progress,
+    )?
+    .remove(0);
+    let nominal = Level::new(cal.nominal_used)?;
+    let mut interval = if base.is_bootstrap() {
+        let b = e
+            .bootstrap
+            .as_mut()
+            .expect("a bootstrap interval has a bootstrap");
+        let (lo, hi) = nominal.tails();
+        b.add_levels(&[lo, hi]);
+        b.interval(nominal, base)
+    } else {
+        let m = est.interval(table, &e.point, base, nominal)?;
+        e.profile = m.profile;
+        m.interval
+    };
+    interval.method = IntervalMethod::Calibrated;
+    interval.level = opts.level.get();
+    interval.flags.extend(cal.flags.iter().cloned());
+    e.interval = interval;
+    e.calibration = Some(cal);
+    Ok(e)
 }

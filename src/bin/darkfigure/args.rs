@@ -5,7 +5,8 @@ use darkfigure::data::Format;
 use darkfigure::estimators::IntervalMethod;
 use darkfigure::loglinear::Criterion;
 use darkfigure::selection::Rule;
-use darkfigure::uncertainty::Kind;
+use darkfigure::uncertainty::calibrate::World;
+use darkfigure::uncertainty::{Kind, Scheme};
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +50,12 @@ Exit status 3 when the check fails (code 1, 2 or 3)."
         after_help = "Example:\n  darkfigure report data/ukdat.csv --bootstrap 1000 --seed 1 --markdown"
     )]
     Report(ReportArgs),
+    /// Coverage study: tables simulated from a fitted model, an estimate's interval on each,
+    /// how often it covers the truth.
+    #[command(
+        after_help = "Example:\n  darkfigure simulate data/ukdat_5.csv --select stepwise --tables 200 --estimate \"--select stepwise --bootstrap 1000\" --json\n  darkfigure simulate data/kosovo.csv --select stepwise --estimate \"--select aic-stepwise\" --plot coverage.svg"
+    )]
+    Simulate(SimulateArgs),
     /// Convert records or long-format lists into a frequency table (CSV on stdout or -o).
     #[command(
         after_help = "Example:\n  darkfigure convert sightings.csv --format long -o table.csv"
@@ -114,10 +121,13 @@ pub struct EstimateArgs {
     /// --select bic/aic: the largest number of models to search.
     #[arg(long, requires = "select")]
     pub limit: Option<u64>,
-    /// Interval method: wald, profile, bca, percentile (default: bca with --bootstrap;
-    /// profile with aic-stepwise and the Rcapture models that have one; else wald).
+    /// Interval method: wald, profile, bca, percentile, or calibrated (default: bca with
+    /// --bootstrap; profile with aic-stepwise and the Rcapture models that have one; else
+    /// wald).
     #[arg(long)]
     pub interval: Option<IntervalMethod>,
+    #[command(flatten)]
+    pub calibration: CalibrationArgs,
     /// Coverage level of the interval.
     #[arg(long, default_value_t = 0.95)]
     pub level: f64,
@@ -175,6 +185,24 @@ pub struct BootArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Options of `--interval calibrated` (an error without it).
+#[derive(Args)]
+pub struct CalibrationArgs {
+    /// --interval calibrated: tables simulated from the fit to calibrate the level on
+    /// (default 200).
+    #[arg(long, value_name = "S")]
+    pub calibration_tables: Option<usize>,
+    /// --interval calibrated: the interval calibrated (default bca with --bootstrap, else the
+    /// method's own).
+    #[arg(long, value_name = "M")]
+    pub calibration_interval: Option<IntervalMethod>,
+    /// --interval calibrated: draw the calibration tables from the fitted model (fitted, the
+    /// parametric double bootstrap) or from the observed cells with the fit's dark figure
+    /// (observed, the nonparametric one).
+    #[arg(long, value_name = "W")]
+    pub calibration_truth: Option<World>,
 }
 
 /// Options of `--method lcmcr` (an error with any other method).
@@ -358,6 +386,10 @@ pub struct ReportArgs {
     /// Largest --bootstrap accepted (default 1000000).
     #[arg(long, value_name = "B", requires = "bootstrap")]
     pub max_replicates: Option<usize>,
+    /// Add a coverage column: each row's interval on S tables simulated from the stepwise
+    /// fit (seed --seed; the leave-one-list-out and Bayesian rows are not simulated).
+    #[arg(long, value_name = "S")]
+    pub coverage: Option<usize>,
     /// Threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -379,4 +411,72 @@ pub struct ConvertArgs {
     /// Output file (default: standard output).
     #[arg(short, long)]
     pub output: Option<String>,
+}
+
+/// Options of `simulate`.
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("truth").args(["model", "select", "method"]).required(true)))]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// The truth: this log-linear model's fit on FILE (`main`, `[12,3]`, `LA*NG`).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// The truth: the fit of the model this rule chooses on FILE (stepwise, aic-stepwise,
+    /// bic, aic, auto).
+    #[arg(long)]
+    pub select: Option<Rule>,
+    /// The truth: this method's fit on FILE (an Rcapture model, e.g. mth-chao; loglinear is
+    /// the main-effects model).
+    #[arg(long)]
+    pub method: Option<String>,
+    /// The truth's rule: its p-value threshold.
+    #[arg(long, requires = "select")]
+    pub pthresh: Option<f64>,
+    /// The truth's rule (bic, aic): its maximum interaction order.
+    #[arg(long, requires = "select")]
+    pub max_order: Option<usize>,
+    /// Simulated tables S.
+    #[arg(long, value_name = "S", default_value_t = 200)]
+    pub tables: usize,
+    /// Seed: table j (1-based) is drawn from stream 2^63 + j − 1 and estimated with seed
+    /// seed + j − 1; results are identical for any --threads.
+    #[arg(long, default_value_t = 1234)]
+    pub seed: u64,
+    /// multinomial (n_obs ~ Binomial(N, 1 − p0), then the cells multinomial) or poisson
+    /// (independent Poisson cells).
+    #[arg(long, default_value = "multinomial")]
+    pub scheme: Scheme,
+    /// The estimation studied: the options of `darkfigure estimate` as one string, split as a
+    /// shell would, e.g. "--select stepwise --bootstrap 1000" (its --seed is set by the
+    /// simulation; input options belong to simulate).
+    #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
+    pub estimate: String,
+    /// Nominal levels whose coverage is measured.
+    #[arg(
+        long,
+        value_name = "L,L",
+        value_delimiter = ',',
+        default_value = "0.8,0.9,0.95"
+    )]
+    pub coverage_levels: Vec<f64>,
+    /// Write the simulated tables as frequency CSVs DIR/table_0001.csv, … (created if
+    /// needed), so other software can be run on the same tables.
+    #[arg(long, value_name = "DIR")]
+    pub tables_out: Option<String>,
+    /// Write an SVG: coverage against the nominal level, and the estimates with the truth.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
+    /// Title of the plot (default: the data set's name).
+    #[arg(long, requires = "plot")]
+    pub title: Option<String>,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -7,6 +7,7 @@
 
 mod args;
 mod human;
+mod simulate;
 mod write;
 
 use args::{Cli, Command, EstimateArgs, Input, ModelsArgs, ReportArgs};
@@ -79,6 +80,15 @@ fn flag(name: &str) -> Option<&'static str> {
         "max_clique" => "--max-clique",
         "max_replicates" => "--max-replicates",
         "work_limit" => "--work-limit",
+        "calibration_tables" => "--calibration-tables",
+        "calibration_interval" => "--calibration-interval",
+        "calibration_truth" => "--calibration-truth",
+        "tables" => "--tables",
+        "scheme" => "--scheme",
+        "coverage_levels" => "--coverage-levels",
+        "estimate" => "--estimate",
+        "tables_out" => "--tables-out",
+        "coverage" => "--coverage",
         _ => return None,
     })
 }
@@ -214,26 +224,15 @@ fn alpha_prior(s: &str) -> Result<(f64, f64)> {
     ))
 }
 
-fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
-    let loaded = load(&a.input)?;
-    let [replicates_out, plot_out, draws_out] = write::check_all([
-        a.boot.replicates_out.as_ref(),
-        a.plot.as_ref(),
-        a.mcmc.draws_out.as_ref(),
-    ])?;
-    let parallel = a.boot.bootstrap.is_some()
-        || a.boot.replay.is_some()
-        || matches!(a.select, Some(Rule::Bic | Rule::Aic | Rule::Auto))
-        || matches!(a.method.as_str(), "lcmcr" | "dga");
-    write::set_threads(a.boot.threads, parallel)?;
-    let replay = a
-        .boot
-        .replay
-        .as_ref()
-        .map(|p| replay::read_replicates(p, loaded.table.names()))
-        .transpose()?;
+/// The library's request for `estimate`'s arguments (`m`: the matches, to tell a given
+/// `--seed` or `--bootstrap-kind` from its default).
+fn estimate_request(
+    a: &EstimateArgs,
+    m: Option<&ArgMatches>,
+    replay: Option<Vec<Vec<u64>>>,
+) -> Result<EstimateRequest> {
     let mc = &a.mcmc;
-    let req = EstimateRequest {
+    Ok(EstimateRequest {
         method: Some(a.method.clone()),
         model: a.model.clone(),
         select: a.select,
@@ -248,6 +247,9 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
         ntop: a.boot.ntop,
         max_replicates: a.boot.max_replicates,
         replay,
+        calibration_tables: a.calibration.calibration_tables,
+        calibration_interval: a.calibration.calibration_interval,
+        calibration_truth: a.calibration.calibration_truth,
         lcmcr: LcmcrRequest {
             classes: mc.classes,
             chains: mc.chains,
@@ -267,10 +269,31 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
             top: a.dga.top_graphs,
             work_limit: a.dga.work_limit,
         },
-    };
+    })
+}
+
+fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
+    let loaded = load(&a.input)?;
+    let [replicates_out, plot_out, draws_out] = write::check_all([
+        a.boot.replicates_out.as_ref(),
+        a.plot.as_ref(),
+        a.mcmc.draws_out.as_ref(),
+    ])?;
+    let parallel = a.boot.bootstrap.is_some()
+        || a.boot.replay.is_some()
+        || matches!(a.select, Some(Rule::Bic | Rule::Aic | Rule::Auto))
+        || matches!(a.method.as_str(), "lcmcr" | "dga");
+    write::set_threads(a.boot.threads, parallel)?;
+    let replay = a
+        .boot
+        .replay
+        .as_ref()
+        .map(|p| replay::read_replicates(p, loaded.table.names()))
+        .transpose()?;
+    let req = estimate_request(&a, m, replay)?;
     let lcmcr = a.method == "lcmcr";
     let bayes = lcmcr || a.method == "dga";
-    if mc.draws_out.is_some() && !lcmcr {
+    if a.mcmc.draws_out.is_some() && !lcmcr {
         return Err(Error::InvalidOption {
             name: "method",
             value: a.method.clone(),
@@ -286,7 +309,13 @@ fn estimate_cmd(a: EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
                     .into(),
         });
     }
-    let what = if lcmcr { "sweeps" } else { "bootstrap" };
+    let what = if a.interval == Some(IntervalMethod::Calibrated) {
+        "calibration tables"
+    } else if lcmcr {
+        "sweeps"
+    } else {
+        "bootstrap"
+    };
     let bar = progress_bar(req.work(&loaded)?, a.boot.quiet, what);
     let tick = |n: u64| {
         if let Some(b) = &bar {
@@ -461,6 +490,7 @@ fn report_cmd(a: ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
         ntop: a.ntop,
         leave_one_out: Some(!a.no_leave_one_out),
         max_replicates: a.max_replicates,
+        coverage: a.coverage,
     };
     let (r, json) = command::report(&loaded, &req)?;
     if a.json {
@@ -487,6 +517,7 @@ fn run(cli: Cli, m: Option<&ArgMatches>) -> Result<u8> {
         Command::Estimate(a) => estimate_cmd(a, m),
         Command::Models(a) => models_cmd(a),
         Command::Report(a) => report_cmd(a, m),
+        Command::Simulate(a) => simulate::run(a),
         Command::Check(a) => {
             let loaded = load(&a.input)?;
             let (report, json) = command::check(&loaded, &a.model)?;

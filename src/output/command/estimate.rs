@@ -10,7 +10,8 @@ use crate::estimators::{IntervalMethod, Method};
 use crate::numeric::Level;
 use crate::output::report::{run_estimate, EstimateReport};
 use crate::selection::{Rule, SelectOptions};
-use crate::uncertainty::{Bootstrap, BootstrapOptions, EstimateOptions, Kind};
+use crate::uncertainty::calibrate::World;
+use crate::uncertainty::{Bootstrap, BootstrapOptions, CalibrationOptions, EstimateOptions, Kind};
 use serde_json::Value;
 
 /// `--until-converged` without `--max-sweeps`: at most this many sweeps per chain.
@@ -184,6 +185,13 @@ pub struct EstimateRequest {
     pub max_replicates: Option<usize>,
     /// `--replay`: the tables (see [`crate::data::replay`]).
     pub replay: Option<Vec<Vec<u64>>>,
+    /// `--calibration-tables` (with `interval` calibrated; default 200).
+    pub calibration_tables: Option<usize>,
+    /// `--calibration-interval`: the interval calibrated (default BCa with a bootstrap, else
+    /// the method's own).
+    pub calibration_interval: Option<IntervalMethod>,
+    /// `--calibration-truth`: the world the calibration tables come from (default fitted).
+    pub calibration_truth: Option<World>,
     /// LCMCR's options.
     pub lcmcr: LcmcrRequest,
     /// dga's options.
@@ -395,17 +403,37 @@ impl EstimateRequest {
                 }
             }),
             replay: self.replay.clone(),
+            calibration: self.calibration(),
         };
         opts.validate()?;
         Ok(opts)
     }
 
-    /// The work a progress bar counts: the method's (MCMC sweeps) or the replicates.
+    /// The calibration options: given with `interval` calibrated, or any calibration option
+    /// (without `interval` calibrated the library's check rejects them).
+    fn calibration(&self) -> Option<CalibrationOptions> {
+        (self.interval == Some(IntervalMethod::Calibrated)
+            || self.calibration_tables.is_some()
+            || self.calibration_interval.is_some()
+            || self.calibration_truth.is_some())
+        .then(|| CalibrationOptions {
+            tables: self.calibration_tables.unwrap_or(200),
+            interval: self.calibration_interval,
+            truth: self.calibration_truth.unwrap_or_default(),
+            ..CalibrationOptions::default()
+        })
+    }
+
+    /// The work a progress bar counts: the calibration tables, the method's (MCMC sweeps)
+    /// or the replicates.
     ///
     /// # Errors
     /// As [`EstimateRequest::options`].
     pub fn work(&self, loaded: &Loaded) -> Result<Option<u64>> {
         let opts = self.options(loaded.table.lists())?;
+        if let (Some(IntervalMethod::Calibrated), Some(c)) = (opts.interval, &opts.calibration) {
+            return Ok(Some(c.tables as u64));
+        }
         let est = opts.method.build(&loaded.table)?;
         Ok(est.work(&loaded.table).or_else(|| {
             self.bootstrap

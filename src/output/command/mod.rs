@@ -6,6 +6,7 @@
 mod estimate;
 mod others;
 mod settings;
+mod simulate;
 
 pub use estimate::{
     draws_csv, estimate, replicates_csv, DgaRequest, EstimateRequest, EstimateRun, LcmcrRequest,
@@ -14,6 +15,7 @@ pub use estimate::{
 pub use others::{
     check, convert, graphs, models, report, summary, GraphsReport, ModelsRequest, ReportRequest,
 };
+pub use simulate::{simulate, SimulateRequest, SimulationRun};
 
 use super::report::{Provenance, Stamped};
 use crate::data::io::{parse, read, Format, ReadOptions};

@@ -111,6 +111,9 @@ pub struct ReportRequest {
     pub leave_one_out: Option<bool>,
     /// `--max-replicates`: the largest `bootstrap` accepted (default 1,000,000).
     pub max_replicates: Option<usize>,
+    /// `--coverage S`: a coverage column from S tables simulated from the stepwise fit
+    /// (seed `seed`).
+    pub coverage: Option<usize>,
 }
 
 /// `report`: the sensitivity table and its JSON.
@@ -176,9 +179,12 @@ pub fn report(loaded: &Loaded, req: &ReportRequest) -> Result<(Sensitivity, Valu
             ..LcmcrOptions::default()
         }),
         dga: Some(crate::estimators::dga::DgaOptions::default()),
+        coverage: req
+            .coverage
+            .map(|s| crate::uncertainty::SimulateOptions::new(s, seed)),
     };
     let mut r = build_report(table, &opts)?;
-    r.warnings = loaded.warnings.clone();
+    r.warnings.splice(0..0, loaded.warnings.iter().cloned());
     let json = stamp(&r, table, settings::report(&opts, table));
     Ok((r, json))
 }

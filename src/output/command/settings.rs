@@ -11,7 +11,7 @@ use crate::loglinear::Criterion;
 use crate::output::report::EstimateReport;
 use crate::output::ReportOptions;
 use crate::selection::{mse_default_ntop, Rule};
-use crate::uncertainty::EstimateOptions;
+use crate::uncertainty::{CalibrationOptions, EstimateOptions, SimulateOptions};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -42,6 +42,8 @@ struct Estimate<'a> {
     bootstrap: Option<Resampling>,
     lcmcr: Option<&'a LcmcrOptions>,
     dga: Option<DgaSettings>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calibration: Option<&'a CalibrationOptions>,
     lists: &'a [String],
 }
 
@@ -130,6 +132,7 @@ pub(super) fn estimate(
             }),
             _ => None,
         },
+        calibration: opts.calibration.as_ref(),
         lists: table.names(),
     })
 }
@@ -181,6 +184,8 @@ struct Report<'a> {
     max_order: Option<usize>,
     limit: Option<u64>,
     leave_one_out: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<&'a SimulateOptions>,
     lists: &'a [String],
 }
 
@@ -198,6 +203,7 @@ pub(super) fn report(o: &ReportOptions, table: &CaptureTable) -> Value {
         max_order: o.max_order,
         limit: o.limit,
         leave_one_out: o.leave_one_out,
+        coverage: o.coverage.as_ref(),
         lists: table.names(),
     })
 }

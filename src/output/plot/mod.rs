@@ -1,5 +1,6 @@
 //! SVG plots: the bootstrap distribution with its interval, the model ranking, an UpSet-style
-//! chart of the capture histories, and the trace and posterior of an MCMC method.
+//! chart of the capture histories, the trace and posterior of an MCMC method, and a coverage
+//! study (coverage against the nominal level, the estimates with the truth).
 //!
 //! Every function returns a complete, self-contained SVG document as a `String` (drawn with
 //! plotters' SVG backend). All labels are SVG `<text>` elements, so no font files are needed
@@ -9,12 +10,14 @@ mod bootstrap;
 mod graphs;
 mod posterior;
 mod ranking;
+mod simulation;
 mod upset;
 
 pub use bootstrap::bootstrap_svg;
 pub use graphs::graphs_svg;
 pub use posterior::posterior_svg;
 pub use ranking::ranking_svg;
+pub use simulation::simulation_svg;
 pub use upset::upset_svg;
 
 use crate::error::{Error, Result};

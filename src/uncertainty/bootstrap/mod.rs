@@ -302,6 +302,21 @@ impl Bootstrap {
         w
     }
 
+    /// Add quantiles at `levels` (BCa and percentile limits from the same replicates,
+    /// jackknife and `z0`; the quantiles already computed are unchanged), e.g. the tails of
+    /// a calibrated level.
+    pub fn add_levels(&mut self, levels: &[f64]) {
+        let mut all: Vec<f64> = self.quantiles.iter().map(|q| q.level).collect();
+        for &l in levels {
+            if !all.iter().any(|x| (x - l).abs() < 1e-12) {
+                all.push(l);
+            }
+        }
+        all.sort_by(f64::total_cmp);
+        let finite: Vec<f64> = self.replicates.iter().flatten().copied().collect();
+        self.quantiles = bca_quantiles(&finite, self.point, self.acceleration, &all).1;
+    }
+
     /// The quantile at `level` (as computed, within 1e-12).
     pub fn quantile(&self, level: f64) -> Option<&Quantile> {
         self.quantiles

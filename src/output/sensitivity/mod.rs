@@ -21,8 +21,11 @@ use crate::estimators::{Estimator, IntervalMethod};
 use crate::loglinear::Model;
 use crate::numeric::Level;
 use crate::selection::{count_models, Rule, SelectOptions};
-use crate::uncertainty::{estimate_with, BootstrapOptions, EstimateOptions};
+use crate::uncertainty::{estimate_with, simulate, BootstrapOptions, EstimateOptions};
+use crate::uncertainty::{Scheme, SimulateOptions, Truth};
 use serde::Serialize;
+
+mod format;
 
 /// One method.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,6 +50,32 @@ pub struct Row {
     pub upper: Option<f64>,
     /// Notes: terms fixed at −∞, interval flags, why there is no estimate.
     pub notes: Vec<String>,
+    /// With a coverage study: how often the row's interval covers the truth on tables
+    /// simulated from the stepwise fit (`null` when not simulated).
+    pub coverage: Option<f64>,
+    /// Its Monte-Carlo standard error.
+    pub coverage_se: Option<f64>,
+}
+
+/// The coverage study behind the `coverage` column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageInfo {
+    /// Simulated tables.
+    pub tables: usize,
+    /// Seed of the study.
+    pub seed: u64,
+    /// How tables were drawn.
+    pub scheme: Scheme,
+    /// The true population (`round(N̂)` of the stepwise fit).
+    pub truth: u64,
+    /// The model behind the truth.
+    pub truth_model: Option<String>,
+}
+
+/// The truth and the simulation of the coverage column.
+struct Study {
+    truth: Truth,
+    sim: SimulateOptions,
 }
 
 impl Row {
@@ -62,6 +91,8 @@ impl Row {
             lower: None,
             upper: None,
             notes: vec![note],
+            coverage: None,
+            coverage_se: None,
         }
     }
 }
@@ -86,6 +117,8 @@ pub struct Sensitivity {
     pub level: f64,
     /// The bootstrap behind the BCa rows, if any.
     pub bootstrap: Option<BootstrapInfo>,
+    /// The coverage study behind the `coverage` column, if any.
+    pub coverage: Option<CoverageInfo>,
     /// Rows.
     pub rows: Vec<Row>,
     /// Warnings about the input.
@@ -118,6 +151,10 @@ pub struct ReportOptions {
     /// The dga row (default: dga's improper `1/N` prior, `δ = 2^−t`, the automatic grid) for
     /// up to [`DGA_ROW_MAX_LISTS`] lists; `None` for none.
     pub dga: Option<crate::estimators::dga::DgaOptions>,
+    /// A coverage column: every row's method run on these simulated tables (their `levels`
+    /// are replaced by `level`), the truth being the stepwise fit of the data (default none;
+    /// the leave-one-list-out and LCMCR rows are not simulated).
+    pub coverage: Option<SimulateOptions>,
 }
 
 /// The report's dga row is run for at most this many lists: 6 lists (18,154 graphs) take
@@ -139,6 +176,7 @@ impl Default for ReportOptions {
             rcapture: true,
             lcmcr: Some(crate::estimators::lcmcr::LcmcrOptions::default()),
             dga: Some(crate::estimators::dga::DgaOptions::default()),
+            coverage: None,
         }
     }
 }
@@ -151,6 +189,9 @@ impl ReportOptions {
     pub fn validate(&self) -> Result<()> {
         if let Some(b) = &self.bootstrap {
             b.validate()?;
+        }
+        if let Some(c) = &self.coverage {
+            c.validate()?;
         }
         self.select(Rule::Stepwise).validate()?;
         if self.ntop == Some(0) {
@@ -173,26 +214,34 @@ impl ReportOptions {
     }
 }
 
-/// One row: `est` with `opts`.
-/// The row of a Bayesian estimator: its credible interval, `note` first.
+/// The row of a Bayesian estimator: its credible interval, `note` first, and a note that its
+/// coverage is not simulated when there is a study (an MCMC run or a graph average on every
+/// simulated table).
 fn posterior_row(
     table: &CaptureTable,
     id: &str,
     est: &dyn Estimator,
     opts: &EstimateOptions,
     note: &str,
+    study: Option<&Study>,
 ) -> Row {
-    let mut r = row(table, id, &est.label(table), est, opts);
+    let mut r = row(table, id, &est.label(table), est, opts, None);
     r.notes.insert(0, note.to_string());
+    if study.is_some() {
+        r.notes
+            .push("coverage not simulated (a posterior run on every simulated table)".into());
+    }
     r
 }
 
+/// One row: `est` with `opts`, and its coverage when `study` is given.
 fn row(
     table: &CaptureTable,
     id: &str,
     method: &str,
     est: &dyn Estimator,
     opts: &EstimateOptions,
+    study: Option<&Study>,
 ) -> Row {
     let mut row = Row::without_estimate(id, method, String::new());
     row.notes.clear();
@@ -229,6 +278,27 @@ fn row(
                 }
             }
             row.notes.push(format!("no estimate: {err}"));
+        }
+    }
+    if let Some(s) = study {
+        match simulate(&s.truth, est, opts, &s.sim, None) {
+            Ok(sim) => {
+                let l = &sim.levels[0];
+                row.coverage = l.coverage;
+                row.coverage_se = l.coverage_se;
+                if l.intervals == 0 {
+                    row.notes.push(format!(
+                        "coverage: none of the {} simulated tables has an interval",
+                        s.sim.tables
+                    ));
+                } else if l.no_interval > 0 {
+                    row.notes.push(format!(
+                        "coverage over the {} of {} simulated tables with an interval",
+                        l.intervals, s.sim.tables
+                    ));
+                }
+            }
+            Err(e) => row.notes.push(format!("coverage not simulated: {e}")),
         }
     }
     row
@@ -305,6 +375,27 @@ pub fn sensitivity(
 pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity> {
     opts.validate()?;
     let t = table.lists();
+    let mut warnings = Vec::new();
+    let study = match &opts.coverage {
+        Some(sim) if t >= 3 => {
+            let stepwise = Loglinear::select(opts.select(Rule::Stepwise));
+            match Truth::fit(table, &stepwise) {
+                Ok(truth) => Some(Study {
+                    truth,
+                    sim: sim.clone().levels(vec![opts.level.get()]),
+                }),
+                Err(e) => {
+                    warnings.push(format!("no coverage column: the stepwise fit, the truth of the simulation, failed: {e}"));
+                    None
+                }
+            }
+        }
+        Some(_) => {
+            warnings.push("no coverage column: the truth is the stepwise fit, which needs three or more lists".into());
+            None
+        }
+        None => None,
+    };
     let base = EstimateOptions {
         level: opts.level,
         ..EstimateOptions::default()
@@ -323,6 +414,7 @@ pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity>
                 &est.label(table),
                 &est,
                 &with(IntervalMethod::Wald),
+                study.as_ref(),
             ));
         }
     }
@@ -333,6 +425,7 @@ pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity>
         "main effects",
         &main,
         &with(IntervalMethod::Wald),
+        study.as_ref(),
     ));
     if t >= 3 {
         for &rule in &opts.rules {
@@ -350,7 +443,7 @@ pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity>
             } else {
                 IntervalMethod::Wald
             };
-            let mut r = row(table, id, &label, &est, &with(iv));
+            let mut r = row(table, id, &label, &est, &with(iv), study.as_ref());
             r.notes.extend(note.clone());
             rows.push(r);
             if let Some(b) = &opts.bootstrap {
@@ -366,7 +459,14 @@ pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity>
                 } else {
                     format!("{label}, bootstrap")
                 };
-                let mut r = row(table, &format!("{id}-bca"), &bname, &est, &bopts);
+                let mut r = row(
+                    table,
+                    &format!("{id}-bca"),
+                    &bname,
+                    &est,
+                    &bopts,
+                    study.as_ref(),
+                );
                 r.notes.extend(note);
                 rows.push(r);
             }
@@ -385,6 +485,7 @@ pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity>
                 &format!("Rcapture {}", m.name()),
                 &est,
                 &opts,
+                study.as_ref(),
             ));
         }
     }
@@ -396,6 +497,7 @@ pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity>
             &est,
             &with(IntervalMethod::Credible),
             "posterior median, equal-tailed credible interval",
+            study.as_ref(),
         ));
     }
     if let Some(o) = &opts.dga {
@@ -407,6 +509,7 @@ pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity>
                 &est,
                 &with(IntervalMethod::Credible),
                 "posterior median over decomposable graphs, equal-tailed credible interval",
+                study.as_ref(),
             ));
         } else {
             let why = if t == 8 {
@@ -434,7 +537,7 @@ pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity>
             match table.omit_lists(&[name.as_str()]) {
                 Ok(sub) => {
                     let est = Loglinear::select(sel);
-                    let mut r = row(&sub, &id, &label, &est, &with(IntervalMethod::Wald));
+                    let mut r = row(&sub, &id, &label, &est, &with(IntervalMethod::Wald), None);
                     r.notes.insert(
                         0,
                         format!(
@@ -461,163 +564,14 @@ pub fn report(table: &CaptureTable, opts: &ReportOptions) -> Result<Sensitivity>
             replicates: b.replicates,
             seed: b.seed,
         }),
+        coverage: study.as_ref().map(|s| CoverageInfo {
+            tables: s.sim.tables,
+            seed: s.sim.seed,
+            scheme: s.sim.scheme,
+            truth: s.truth.population,
+            truth_model: s.truth.model.clone(),
+        }),
         rows,
-        warnings: Vec::new(),
+        warnings,
     })
-}
-
-fn fmt(x: Option<f64>) -> String {
-    x.map_or("-".into(), |v| format!("{:.0}", v))
-}
-
-impl Sensitivity {
-    fn cells(&self) -> Vec<[String; 6]> {
-        self.rows
-            .iter()
-            .map(|r| {
-                [
-                    r.method.clone(),
-                    r.model.clone().unwrap_or_else(|| "-".into()),
-                    fmt(r.estimate),
-                    match (r.lower, r.upper) {
-                        (None, None) => "-".into(),
-                        (l, u) => format!(
-                            "{} to {} ({})",
-                            fmt(l),
-                            u.map_or("not found".into(), |u| format!("{u:.0}")),
-                            r.interval.map_or("", |m| m.name())
-                        ),
-                    },
-                    r.model_names.clone().unwrap_or_else(|| "-".into()),
-                    r.notes.join("; "),
-                ]
-            })
-            .collect()
-    }
-
-    fn header(&self) -> [String; 6] {
-        [
-            "method".into(),
-            "model".into(),
-            "estimate".into(),
-            format!("{:.0}% interval", self.level * 100.0),
-            "model by list names".into(),
-            "notes".into(),
-        ]
-    }
-
-    /// The key of the `[..]` notation: `1 = LA, 2 = NG, …`.
-    fn key(&self) -> String {
-        self.lists
-            .iter()
-            .enumerate()
-            .map(|(i, n)| format!("{} = {n}", i + 1))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// Aligned plain text.
-    pub fn to_text(&self) -> String {
-        let mut all = vec![self.header()];
-        all.extend(self.cells());
-        let w: Vec<usize> = (0..4)
-            .map(|j| all.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
-            .collect();
-        let mut out = format!(
-            "{} lists ({}), {} cases observed{}\n",
-            self.lists.len(),
-            self.lists.join(", "),
-            self.observed,
-            self.bootstrap.map_or(String::new(), |b| format!(
-                "; bootstrap {} replicates, seed {}",
-                b.replicates, b.seed
-            ))
-        );
-        out.push_str(&format!("models: {}\n", self.key()));
-        for r in &all {
-            out.push_str(&format!(
-                "{:<w0$}  {:<w1$}  {:>w2$}  {:<w3$}  {}\n",
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[5],
-                w0 = w[0],
-                w1 = w[1],
-                w2 = w[2],
-                w3 = w[3]
-            ));
-        }
-        out
-    }
-
-    /// Markdown table (with a model column by list names), then a line naming the lists and
-    /// the key of the `[..]` notation.
-    pub fn to_markdown(&self) -> String {
-        let h = self.header();
-        let mut out = format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            h[0], h[1], h[4], h[2], h[3], h[5]
-        );
-        out.push_str("|---|---|---|---:|---|---|\n");
-        for r in self.cells() {
-            out.push_str(&format!(
-                "| {} | `{}` | {} | {} | {} | {} |\n",
-                r[0],
-                r[1],
-                r[4],
-                r[2],
-                r[3],
-                r[5].replace('|', "/")
-            ));
-        }
-        out.push_str(&format!(
-            "\n{} lists ({}), {} cases observed{}. Models: {}.\n",
-            self.lists.len(),
-            self.lists.join(", "),
-            self.observed,
-            self.bootstrap.map_or(String::new(), |b| format!(
-                "; bootstrap {} replicates, seed {}",
-                b.replicates, b.seed
-            )),
-            self.key()
-        ));
-        out
-    }
-
-    /// CSV with numeric columns; after the original eight columns `id`, the model by list
-    /// names and the lists (space-separated, in every row).
-    pub fn to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record([
-            "method",
-            "model",
-            "estimate",
-            "interval",
-            "level",
-            "lower",
-            "upper",
-            "notes",
-            "id",
-            "model_names",
-            "lists",
-        ]);
-        let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v}"));
-        for r in &self.rows {
-            let _ = w.write_record([
-                r.method.clone(),
-                r.model.clone().unwrap_or_default(),
-                num(r.estimate),
-                r.interval.map_or(String::new(), |m| m.name().to_string()),
-                format!("{}", self.level),
-                num(r.lower),
-                num(r.upper),
-                r.notes.join("; "),
-                r.id.clone(),
-                r.model_names.clone().unwrap_or_default(),
-                self.lists.join(" "),
-            ]);
-        }
-        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
-    }
 }
