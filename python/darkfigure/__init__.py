@@ -51,6 +51,7 @@ __all__ = [
     "check",
     "summary",
     "report",
+    "simulate",
     "Estimate",
     "Interval",
     "Check",
@@ -528,6 +529,9 @@ def estimate(
     max_clique: Optional[int] = None,
     top: Optional[int] = None,
     work_limit: Optional[float] = None,
+    calibration_tables: Optional[int] = None,
+    calibration_interval: Optional[str] = None,
+    calibration_truth: Optional[str] = None,
     threads: Optional[int] = None,
     progress: Progress = None,
     strict: bool = False,
@@ -557,6 +561,8 @@ def estimate(
       ``alpha_prior=(a, b)``, ``until_converged``, ``max_sweeps``, ``no_label_swaps``.
     * dga: ``delta``, ``prior`` (``"improper"`` or ``"lognormal:MU,SD"``), ``grid``
       (``"auto"`` or the largest unobserved count), ``max_clique``, ``top``, ``work_limit``.
+    * ``interval="calibrated"``: ``calibration_tables`` (200), ``calibration_interval``,
+      ``calibration_truth`` (``"fitted"``/``"observed"``).
     * ``threads`` (default: all cores; results identical for any number), ``progress``
       (``True`` for a tqdm bar, or a callable ``f(done, total)``).
     * input options as :func:`read_csv` when ``data`` is a path or a DataFrame.
@@ -591,7 +597,9 @@ def estimate(
             thinning=thinning, alpha_prior=alpha_prior, until_converged=until_converged,
             max_sweeps=max_sweeps, no_label_swaps=no_label_swaps, delta=delta, prior=prior,
             grid=None if grid is None else str(grid), max_clique=max_clique, top=top,
-            work_limit=work_limit, threads=_threads(threads), progress=callback,
+            work_limit=work_limit, calibration_tables=calibration_tables,
+            calibration_interval=calibration_interval, calibration_truth=calibration_truth,
+            threads=_threads(threads), progress=callback,
         )
     finally:
         if bar is not None:
@@ -761,6 +769,7 @@ def report(
     ntop: Optional[int] = None,
     leave_one_out: Optional[bool] = None,
     max_replicates: Optional[int] = None,
+    coverage: Optional[int] = None,
     threads: Optional[int] = None,
     strict: bool = False,
     format: Optional[str] = None,
@@ -784,7 +793,8 @@ def report(
     r = _core.report(table, level=level, bootstrap=bootstrap, seed=seed,
                      select=_names(select), pthresh=pthresh, max_order=max_order,
                      limit=limit, ntop=ntop, leave_one_out=leave_one_out,
-                     max_replicates=max_replicates, threads=_threads(threads))
+                     max_replicates=max_replicates, coverage=coverage,
+                     threads=_threads(threads))
     d = json.loads(r.json())
     if strict and not any(row.get("estimate") is not None for row in d.get("rows", [])):
         raise NoEstimateError("no row of the report has an estimate")
@@ -796,3 +806,70 @@ def report(
     frame.attrs["csv"] = r.csv()
     frame.attrs["text"] = r.text()
     return frame
+
+
+def _estimate_words(kwargs: Dict[str, Any]) -> List[str]:
+    """``estimate`` keyword arguments as the words of the CLI's ``--estimate`` text."""
+    words: List[str] = []
+    for k, v in kwargs.items():
+        if v is None or v is False:
+            continue
+        words.append("--" + k.replace("_", "-"))
+        if v is True:
+            continue
+        if isinstance(v, (tuple, list)):
+            v = ",".join(str(x) for x in v)
+        words.append(str(v))
+    return words
+
+
+def simulate(
+    data: Data,
+    estimate: Optional[Dict[str, Any]] = None,
+    *,
+    model: Optional[str] = None,
+    select: Optional[str] = None,
+    method: Optional[str] = None,
+    pthresh: Optional[float] = None,
+    max_order: Optional[int] = None,
+    tables: Optional[int] = None,
+    seed: Optional[int] = None,
+    scheme: Optional[str] = None,
+    coverage_levels: Optional[Sequence[float]] = None,
+    threads: Optional[int] = None,
+    progress: Progress = None,
+    format: Optional[str] = None,
+    delimiter: Optional[str] = None,
+    list_col: Optional[str] = None,
+    id_col: Optional[str] = None,
+    merge: Union[None, str, Sequence[Names]] = None,
+    omit: Optional[Names] = None,
+    lists: Optional[Names] = None,
+) -> dict:
+    """A coverage study, as ``darkfigure simulate --json``: ``tables`` (200) tables simulated
+    (``scheme`` ``"multinomial"`` or ``"poisson"``) from the truth — the fit of ``model``,
+    ``select`` or ``method`` to the data (default: main effects) — each estimated as
+    ``estimate`` says (a dict of :func:`estimate`'s keyword arguments, e.g.
+    ``{"select": "stepwise", "bootstrap": 200}``; not ``seed``: table j is estimated with
+    ``seed + j - 1``). Returns the CLI's JSON object; its ``options.estimate`` records the
+    estimation as the CLI's ``--estimate`` text (``--select stepwise --bootstrap 200``).
+    """
+    table = _table(data, format, delimiter, list_col, id_col, merge, omit, lists)
+    est = dict(estimate or {})
+    if isinstance(est.get("alpha_prior"), str):
+        a, b = est["alpha_prior"].split(",")
+        est["alpha_prior"] = (float(a), float(b))
+    words = _estimate_words(estimate or {})
+    callback, bar = _progress(progress, "tables")
+    try:
+        text = _core.simulate(
+            table, est, model=model, select=select, method=method, pthresh=pthresh,
+            max_order=max_order, tables=tables, seed=seed, scheme=scheme,
+            coverage_levels=None if coverage_levels is None else [float(x) for x in coverage_levels],
+            estimate_text=" ".join(words), estimate_words=words, threads=_threads(threads),
+            progress=callback,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    return json.loads(text)

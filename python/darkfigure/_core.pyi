@@ -64,8 +64,9 @@ def estimate(table: Table, *, method: Optional[str] = ..., model: Optional[str] 
              no_label_swaps: bool = ..., delta: Optional[float] = ...,
              prior: Optional[str] = ..., grid: Optional[str] = ...,
              max_clique: Optional[int] = ..., top: Optional[int] = ...,
-             work_limit: Optional[float] = ..., threads: Optional[int] = ...,
-             progress: _Callback = ...) -> Run: ...
+             work_limit: Optional[float] = ..., calibration_tables: Optional[int] = ...,
+             calibration_interval: Optional[str] = ..., calibration_truth: Optional[str] = ...,
+             threads: Optional[int] = ..., progress: _Callback = ...) -> Run: ...
 def models(table: Table, *, max_order: Optional[int] = ..., top: Optional[int] = ...,
            by: Optional[str] = ..., limit: Optional[int] = ..., threads: Optional[int] = ...,
            progress: _Callback = ...) -> Tuple[str, int]: ...
@@ -79,5 +80,12 @@ def report(table: Table, *, level: Optional[float] = ..., bootstrap: Optional[in
            pthresh: Optional[float] = ..., max_order: Optional[int] = ...,
            limit: Optional[int] = ..., ntop: Optional[int] = ...,
            leave_one_out: Optional[bool] = ..., max_replicates: Optional[int] = ...,
-           threads: Optional[int] = ...) -> Report: ...
+           coverage: Optional[int] = ..., threads: Optional[int] = ...) -> Report: ...
+def simulate(table: Table, estimate: dict, *, model: Optional[str] = ...,
+             select: Optional[str] = ..., method: Optional[str] = ...,
+             pthresh: Optional[float] = ..., max_order: Optional[int] = ...,
+             tables: Optional[int] = ..., seed: Optional[int] = ..., scheme: Optional[str] = ...,
+             coverage_levels: Optional[List[float]] = ..., estimate_text: Optional[str] = ...,
+             estimate_words: Optional[List[str]] = ..., threads: Optional[int] = ...,
+             progress: _Callback = ...) -> str: ...
 def available_threads() -> int: ...

@@ -9,11 +9,12 @@ use darkfigure::data::replay;
 use darkfigure::loglinear::Criterion;
 use darkfigure::output::command::{
     self, DgaRequest, EstimateRequest, EstimateRun, InputOptions, LcmcrRequest, Loaded,
-    ModelsRequest, ReportRequest,
+    ModelsRequest, ReportRequest, SimulateRequest,
 };
 use darkfigure::output::Sensitivity;
 use darkfigure::selection::Rule;
-use darkfigure::uncertainty::Kind;
+use darkfigure::uncertainty::calibrate::World;
+use darkfigure::uncertainty::{Kind, Scheme};
 use darkfigure::{CaptureTable, Error, IntervalMethod};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -416,7 +417,8 @@ impl Run {
     ntop=None, max_replicates=None, replay=None, classes=None, chains=None, burnin=None,
     samples=None, thinning=None, alpha_prior=None, until_converged=false, max_sweeps=None,
     no_label_swaps=false, delta=None, prior=None, grid=None, max_clique=None, top=None,
-    work_limit=None, threads=None, progress=None))]
+    work_limit=None, calibration_tables=None, calibration_interval=None, calibration_truth=None,
+    threads=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn estimate(
     py: Python<'_>,
@@ -450,6 +452,9 @@ fn estimate(
     max_clique: Option<usize>,
     top: Option<usize>,
     work_limit: Option<f64>,
+    calibration_tables: Option<usize>,
+    calibration_interval: Option<&str>,
+    calibration_truth: Option<&str>,
     threads: Option<usize>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Run> {
@@ -492,6 +497,9 @@ fn estimate(
             top,
             work_limit,
         },
+        calibration_tables,
+        calibration_interval: parse::<IntervalMethod>(calibration_interval)?,
+        calibration_truth: parse::<World>(calibration_truth)?,
     };
     let loaded = &t.loaded;
     let progress = match progress {
@@ -630,7 +638,8 @@ impl Report {
 /// `darkfigure report`.
 #[pyfunction]
 #[pyo3(signature = (table, *, level=None, bootstrap=None, seed=None, select=None, pthresh=None,
-    max_order=None, limit=None, ntop=None, leave_one_out=None, max_replicates=None, threads=None))]
+    max_order=None, limit=None, ntop=None, leave_one_out=None, max_replicates=None, coverage=None,
+    threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn report(
     py: Python<'_>,
@@ -645,6 +654,7 @@ fn report(
     ntop: Option<usize>,
     leave_one_out: Option<bool>,
     max_replicates: Option<usize>,
+    coverage: Option<usize>,
     threads: Option<usize>,
 ) -> PyResult<Report> {
     let select = select
@@ -662,6 +672,7 @@ fn report(
         ntop,
         leave_one_out,
         max_replicates,
+        coverage,
     };
     let (report, json) =
         run(py, threads, || command::report(&table.loaded, &req))?.map_err(py_err)?;
@@ -669,6 +680,155 @@ fn report(
         report,
         json: json.to_string(),
     })
+}
+
+fn item<'py, T: FromPyObjectOwned<'py>>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<T>> {
+    match d.get_item(key)? {
+        Some(v) if !v.is_none() => Ok(Some(v.extract().map_err(Into::into)?)),
+        _ => Ok(None),
+    }
+}
+
+/// The estimation studied by `simulate`, from `darkfigure.estimate`'s keyword arguments.
+fn request_from(d: &Bound<'_, PyDict>) -> PyResult<EstimateRequest> {
+    const KNOWN: &[&str] = &[
+        "method",
+        "model",
+        "select",
+        "pthresh",
+        "max_order",
+        "limit",
+        "interval",
+        "level",
+        "bootstrap",
+        "bootstrap_kind",
+        "ntop",
+        "max_replicates",
+        "classes",
+        "chains",
+        "burnin",
+        "samples",
+        "thinning",
+        "alpha_prior",
+        "until_converged",
+        "max_sweeps",
+        "no_label_swaps",
+        "delta",
+        "prior",
+        "grid",
+        "max_clique",
+        "top",
+        "work_limit",
+        "calibration_tables",
+        "calibration_interval",
+        "calibration_truth",
+    ];
+    for k in d.keys() {
+        let k: String = k.extract()?;
+        if !KNOWN.contains(&k.as_str()) {
+            return Err(py_err(Error::InvalidOption {
+                name: "estimate",
+                value: k,
+                problem: "not an option of the estimate studied (a keyword of darkfigure.estimate other than seed, replay, threads, progress and the input options)".into(),
+            }));
+        }
+    }
+    let s = |k: &str| item::<String>(d, k);
+    Ok(EstimateRequest {
+        method: s("method")?,
+        model: s("model")?,
+        select: parse::<Rule>(s("select")?.as_deref())?,
+        pthresh: item(d, "pthresh")?,
+        max_order: item(d, "max_order")?,
+        limit: item(d, "limit")?,
+        interval: parse::<IntervalMethod>(s("interval")?.as_deref())?,
+        level: item(d, "level")?,
+        bootstrap: item(d, "bootstrap")?,
+        seed: None,
+        bootstrap_kind: parse::<Kind>(s("bootstrap_kind")?.as_deref())?,
+        ntop: item(d, "ntop")?,
+        max_replicates: item(d, "max_replicates")?,
+        replay: None,
+        lcmcr: LcmcrRequest {
+            classes: item(d, "classes")?,
+            chains: item(d, "chains")?,
+            burnin: item(d, "burnin")?,
+            samples: item(d, "samples")?,
+            thinning: item(d, "thinning")?,
+            alpha_prior: item(d, "alpha_prior")?,
+            until_converged: item(d, "until_converged")?.unwrap_or(false),
+            max_sweeps: item(d, "max_sweeps")?,
+            no_label_swaps: item(d, "no_label_swaps")?.unwrap_or(false),
+        },
+        dga: DgaRequest {
+            delta: item(d, "delta")?,
+            prior: s("prior")?,
+            grid: s("grid")?,
+            max_clique: item(d, "max_clique")?,
+            top: item(d, "top")?,
+            work_limit: item(d, "work_limit")?,
+        },
+        calibration_tables: item(d, "calibration_tables")?,
+        calibration_interval: parse::<IntervalMethod>(s("calibration_interval")?.as_deref())?,
+        calibration_truth: parse::<World>(s("calibration_truth")?.as_deref())?,
+    })
+}
+
+/// `darkfigure simulate --json`: a coverage study of the estimation `estimate` (the keyword
+/// arguments of `darkfigure.estimate`) on tables simulated from a fit to the data. The
+/// `estimate_text` and `estimate_words` are the `--estimate` text recorded in the provenance.
+#[pyfunction]
+#[pyo3(signature = (table, estimate, *, model=None, select=None, method=None, pthresh=None,
+    max_order=None, tables=None, seed=None, scheme=None, coverage_levels=None,
+    estimate_text=None, estimate_words=None, threads=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    py: Python<'_>,
+    table: &Table,
+    estimate: &Bound<'_, PyDict>,
+    model: Option<String>,
+    select: Option<&str>,
+    method: Option<String>,
+    pthresh: Option<f64>,
+    max_order: Option<usize>,
+    tables: Option<usize>,
+    seed: Option<u64>,
+    scheme: Option<&str>,
+    coverage_levels: Option<Vec<f64>>,
+    estimate_text: Option<String>,
+    estimate_words: Option<Vec<String>>,
+    threads: Option<usize>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    let req = SimulateRequest {
+        model,
+        select: parse::<Rule>(select)?,
+        method,
+        pthresh,
+        max_order,
+        tables,
+        seed,
+        scheme: parse::<Scheme>(scheme)?,
+        coverage_levels,
+        estimate: request_from(estimate)?,
+        estimate_text,
+        estimate_words,
+    };
+    let total = req.options().map(|o| o.tables as u64).ok();
+    let progress = Progress::new(progress, total);
+    let result = run(py, threads, || {
+        let tick = |n: u64| {
+            if let Some(p) = &progress {
+                p.tick(n, None);
+            }
+        };
+        command::simulate(&table.loaded, &req, Some(&tick))
+    })?;
+    if let Some(p) = progress {
+        p.finish()?;
+    }
+    let run = result.map_err(py_err)?;
+    Ok(run.json(&table.loaded).to_string())
 }
 
 /// Threads this machine can run at once.
@@ -689,6 +849,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(summary, m)?)?;
     m.add_function(wrap_pyfunction!(report, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate, m)?)?;
     m.add_function(wrap_pyfunction!(available_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_table_from_state, m)?)?;
     Ok(())

@@ -170,3 +170,32 @@ def test_replicates_frame(cli, tmp_path):
     want = pd.read_csv(out, keep_default_na=False, na_values={"estimate": [""]},
                        dtype={"model": str})
     pd.testing.assert_frame_equal(got.replicates, want)
+
+
+def test_simulate(cli):
+    args = ["--model", "[12,13,24,25,35,45]", "--estimate", "--select stepwise --bootstrap 20",
+            "--tables", 10, "--seed", 3, "--scheme", "poisson", "--coverage-levels", "0.8,0.95"]
+    want, code, _ = cli("simulate", "data/ukdat_5.csv", *args)
+    assert code == 0
+    got = dfg.simulate("data/ukdat_5.csv", {"select": "stepwise", "bootstrap": 20},
+                       model="[12,13,24,25,35,45]", tables=10, seed=3, scheme="poisson",
+                       coverage_levels=[0.8, 0.95])
+    assert got == want
+    with pytest.raises(dfg.OptionError):
+        dfg.simulate("data/ukdat_5.csv", {"seed": 1}, tables=5)
+
+
+def test_calibrated_interval(cli):
+    want, code, _ = cli("estimate", "data/ukdat_5.csv", "--select", "stepwise", "--interval",
+                        "calibrated", "--calibration-tables", 20)
+    got = dfg.estimate("data/ukdat_5.csv", select="stepwise", interval="calibrated",
+                       calibration_tables=20)
+    assert got.to_dict() == want
+    assert got.interval.method == want["interval"]["method"]
+
+
+def test_report_coverage(cli):
+    want, _, _ = cli("report", "data/ukdat_5.csv", "--coverage", 10, "--select", "stepwise",
+                     "--no-leave-one-out")
+    frame = dfg.report("data/ukdat_5.csv", coverage=10, select="stepwise", leave_one_out=False)
+    assert frame.attrs["json"] == want
