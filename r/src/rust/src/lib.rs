@@ -500,12 +500,7 @@ fn df_call(command: &str, input: &str, text: bool, opts: &str) -> Vec<String> {
             }
         }
     };
-    vec![
-        out.status.to_string(),
-        out.payload,
-        out.message,
-        out.extra,
-    ]
+    vec![out.status.to_string(), out.payload, out.message, out.extra]
 }
 
 extendr_module! {
