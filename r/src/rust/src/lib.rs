@@ -159,6 +159,7 @@ fn load(input: &str, text: bool, o: &Opts) -> Res<Loaded> {
     }
 }
 
+#[allow(clippy::needless_update)]
 fn estimate_request(o: &Opts, loaded: &Loaded) -> Res<EstimateRequest> {
     let names = loaded.table.names();
     let replay = match (o.string("replay_path")?, o.string("replay_text")?) {
@@ -200,6 +201,8 @@ fn estimate_request(o: &Opts, loaded: &Loaded) -> Res<EstimateRequest> {
             no_label_swaps: o.bool("no_label_swaps")?.unwrap_or(false),
         },
         dga: dga_request(o)?,
+        // Fields the library adds later (e.g. calibration) keep their CLI defaults.
+        ..EstimateRequest::default()
     })
 }
 
