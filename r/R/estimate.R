@@ -6,6 +6,8 @@ estimate_population <- function(data, model = NULL, select = "stepwise", pthresh
                                 nboot = 0, seed = 1234, interval = NULL, level = 0.95,
                                 replay = NULL, method = NULL, max_order = NULL, limit = NULL,
                                 ntop = NULL, kind = NULL, max_replicates = NULL,
+                                calibration_tables = NULL, calibration_interval = NULL,
+                                calibration_truth = NULL,
                                 classes = NULL, chains = NULL, burnin = NULL, samples = NULL,
                                 thinning = NULL, alpha_prior = NULL, until_converged = FALSE,
                                 max_sweeps = NULL, label_swaps = TRUE,
@@ -16,29 +18,11 @@ estimate_population <- function(data, model = NULL, select = "stepwise", pthresh
                                 threads = NULL) {
   call <- match.call()
   source <- .df_source(substitute(data))
-  loglinear <- is.null(method) || identical(method, "loglinear")
-  # Defaults of the signature stand for the CLI's defaults: they are passed on only where
-  # the user gave them, so no default is ever an error ("no silent options").
-  if (missing(select)) select <- if (loglinear && is.null(model)) "stepwise" else NULL
-  if (missing(pthresh)) pthresh <- NULL
-  if (missing(seed)) seed <- NULL
-  if (!is.null(nboot) && (length(nboot) != 1L || is.na(nboot) || !is.numeric(nboot))) {
-    .df_stop("argument nboot: expected a number of replicates (0 for none)", call = call)
-  }
-  if (!is.null(nboot) && nboot == 0) nboot <- NULL
-  opts <- c(
-    list(method = method, model = model, select = select, pthresh = pthresh,
-         max_order = max_order, limit = limit, interval = interval, level = level,
-         bootstrap = nboot, seed = seed, kind = kind, ntop = ntop,
-         max_replicates = max_replicates,
-         classes = classes, chains = chains, burnin = burnin, samples = samples,
-         thinning = thinning, alpha_prior = alpha_prior,
-         until_converged = if (isTRUE(until_converged)) TRUE,
-         max_sweeps = max_sweeps, no_label_swaps = if (isFALSE(label_swaps)) TRUE,
-         delta = delta, prior = prior, grid = grid, max_clique = max_clique,
-         top_graphs = top, work_limit = work_limit, threads = threads),
-    .df_read_opts(lists, omit, merge, format, list_col, id_col, delimiter)
-  )
+  args <- mget(.df_estimate_args, envir = environment())
+  given <- names(call)[-1L]
+  opts <- c(.df_estimate_opts(args, given, call),
+            list(seed = if ("seed" %in% given) seed, threads = threads),
+            .df_read_opts(lists, omit, merge, format, list_col, id_col, delimiter))
   if (!is.null(replay)) {
     if (is.character(replay) && length(replay) == 1L) {
       if (!file.exists(replay)) .df_stop(sprintf("%s: no such file", replay), call = call)
@@ -57,6 +41,45 @@ estimate_population <- function(data, model = NULL, select = "stepwise", pthresh
   obj
 }
 
+# The arguments of estimate_population that say how to estimate (not: the data, the input
+# options, seed, replay, threads) — also the names simulate_coverage's `estimate` takes.
+.df_estimate_args <- c(
+  "model", "select", "pthresh", "nboot", "interval", "level", "method", "max_order", "limit",
+  "ntop", "kind", "max_replicates", "calibration_tables", "calibration_interval",
+  "calibration_truth", "classes", "chains", "burnin", "samples", "thinning", "alpha_prior",
+  "until_converged", "max_sweeps", "label_swaps", "delta", "prior", "grid", "max_clique", "top",
+  "work_limit"
+)
+
+# The library's options (by the glue's names) of an estimation: `args` the values of
+# .df_estimate_args, `given` the names the user gave. Defaults of the signature stand for
+# the CLI's defaults: they are passed on only where the user gave them, so no default is
+# ever an error ("no silent options").
+.df_estimate_opts <- function(args, given, call = NULL) {
+  a <- args
+  loglinear <- is.null(a$method) || identical(a$method, "loglinear")
+  if (!"select" %in% given) a$select <- if (loglinear && is.null(a$model)) "stepwise"
+  if (!"pthresh" %in% given) a$pthresh <- NULL
+  nboot <- a$nboot
+  if (!is.null(nboot) && (length(nboot) != 1L || !is.numeric(nboot) || is.na(nboot))) {
+    .df_stop("argument nboot: expected a number of replicates (0 for none)", call = call)
+  }
+  if (!is.null(nboot) && nboot == 0) nboot <- NULL
+  list(method = a$method, model = a$model, select = a$select, pthresh = a$pthresh,
+       max_order = a$max_order, limit = a$limit, interval = a$interval, level = a$level,
+       bootstrap = nboot, kind = a$kind, ntop = a$ntop,
+       max_replicates = a$max_replicates,
+       calibration_tables = a$calibration_tables,
+       calibration_interval = a$calibration_interval,
+       calibration_truth = a$calibration_truth,
+       classes = a$classes, chains = a$chains, burnin = a$burnin, samples = a$samples,
+       thinning = a$thinning, alpha_prior = a$alpha_prior,
+       until_converged = if (isTRUE(a$until_converged)) TRUE,
+       max_sweeps = a$max_sweeps, no_label_swaps = if (isFALSE(a$label_swaps)) TRUE,
+       delta = a$delta, prior = a$prior, grid = a$grid, max_clique = a$max_clique,
+       top_graphs = a$top, work_limit = a$work_limit)
+}
+
 # The S3 object of an estimate from the CLI's JSON.
 .df_estimate <- function(j, draws = "") {
   iv <- j$interval %||% list()
@@ -67,6 +90,7 @@ estimate_population <- function(data, model = NULL, select = "stepwise", pthresh
     upper = .num(iv$upper),
     level = .num(iv$level),
     interval = .chr(iv$method),
+    calibration = iv$calibration,
     se = .num(j$estimate_se),
     model = .chr(j$model),
     model_names = .chr(j$model_names),
@@ -103,6 +127,13 @@ print.darkfigure_estimate <- function(x, ...) {
     if (!is.na(x$lower) || !is.na(x$upper)) {
       cat(sprintf("  %g%% %s interval: %s to %s\n", 100 * x$level, x$interval,
                   .fmt(x$lower), .fmt(x$upper)))
+    }
+    if (!is.null(x$calibration)) {
+      c <- x$calibration
+      cat(sprintf("  calibrated: the %s interval at nominal %s covers in %s%% (MC SE %s) of %s tables simulated from the fit\n",
+                  .chr(c$interval), format(.num(c$nominal_used)),
+                  format(round(100 * .num(c$estimated_coverage), 1)),
+                  format(round(100 * .num(c$coverage_se), 1)), format(.num(c$tables))))
     }
   }
   if (!is.null(x$replicates)) {

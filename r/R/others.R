@@ -173,7 +173,7 @@ as.data.frame.darkfigure_summary <- function(x, row.names = NULL, optional = FAL
 #' @export
 sensitivity_report <- function(data, level = 0.95, nboot = NULL, seed = NULL, select = NULL,
                                pthresh = NULL, max_order = NULL, limit = NULL, ntop = NULL,
-                               leave_one_out = TRUE, max_replicates = NULL,
+                               leave_one_out = TRUE, max_replicates = NULL, coverage = NULL,
                                lists = NULL, omit = NULL, merge = NULL, format = NULL,
                                list_col = NULL, id_col = NULL, delimiter = NULL,
                                threads = NULL) {
@@ -184,15 +184,21 @@ sensitivity_report <- function(data, level = 0.95, nboot = NULL, seed = NULL, se
                  select = if (!is.null(select)) as.list(select), pthresh = pthresh,
                  max_order = max_order, limit = limit, ntop = ntop,
                  leave_one_out = leave_one_out, max_replicates = max_replicates,
-                 threads = threads),
+                 coverage = coverage, threads = threads),
             .df_read_opts(lists, omit, merge, format, list_col, id_col, delimiter))
   res <- .df_run("report", data, opts, source = source, call = call)
   j <- res$json
   rows <- do.call(rbind, lapply(j$rows, function(r) {
-    data.frame(id = .chr(r$id), method = .chr(r$method), model = .chr(r$model),
-               model_names = .chr(r$model_names), estimate = .num(r$estimate),
-               interval = .chr(r$interval), lower = .num(r$lower), upper = .num(r$upper),
-               notes = paste(unlist(r$notes), collapse = "; "), stringsAsFactors = FALSE)
+    row <- data.frame(id = .chr(r$id), method = .chr(r$method), model = .chr(r$model),
+                      model_names = .chr(r$model_names), estimate = .num(r$estimate),
+                      interval = .chr(r$interval), lower = .num(r$lower),
+                      upper = .num(r$upper), notes = paste(unlist(r$notes), collapse = "; "),
+                      stringsAsFactors = FALSE)
+    if (!is.null(j$coverage)) {
+      row$coverage <- .num(r$coverage)
+      row$coverage_se <- .num(r$coverage_se)
+    }
+    row
   }))
   if (identical(res$status, "no_estimate")) {
     .df_warn(res$message, class = "darkfigure_no_estimate", call = call)
@@ -211,7 +217,14 @@ print.darkfigure_report <- function(x, ...) {
   out <- data.frame(id = r$id, model = ifelse(is.na(r$model), "", r$model),
                     estimate = .fmt(r$estimate), interval = ifelse(is.na(r$interval), "", r$interval),
                     lower = .fmt(r$lower), upper = .fmt(r$upper), stringsAsFactors = FALSE)
+  if (!is.null(r$coverage)) out$coverage <- ifelse(is.na(r$coverage), "", sprintf("%.3f", r$coverage))
   print(out, row.names = FALSE)
+  if (!is.null(r$coverage)) {
+    cv <- x$json$coverage
+    cat(sprintf("coverage: of the truth N = %s (the stepwise fit %s) on %s tables (%s, seed %s)\n",
+                format(cv$truth), cv$truth_model, format(cv$tables), cv$scheme,
+                format(cv$seed)))
+  }
   for (w in x$warnings) cat("warning:", w, "\n")
   invisible(x)
 }

@@ -3,7 +3,7 @@ test_that("the examples of every help page run", {
   grDevices::pdf(NULL)
   on.exit(grDevices::dev.off())
   topics <- c("estimate_population", "rank_models", "check_existence", "summarise_lists",
-              "sensitivity_report", "long_to_table", "darkfigure_data",
+              "sensitivity_report", "simulate_coverage", "long_to_table", "darkfigure_data",
               "darkfigure_estimate-methods", "darkfigure-package")
   for (t in topics) {
     expect_no_error(suppressWarnings(utils::capture.output(

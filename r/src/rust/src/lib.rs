@@ -15,8 +15,9 @@ use darkfigure::error::Error;
 use darkfigure::estimators::Detail;
 use darkfigure::output::command::{
     self, DgaRequest, EstimateRequest, InputOptions, LcmcrRequest, Loaded, ModelsRequest,
-    ReportRequest,
+    ReportRequest, SimulateRequest,
 };
+use darkfigure::uncertainty::calibrate::World;
 use extendr_api::prelude::*;
 use serde_json::Value;
 use std::sync::mpsc;
@@ -201,9 +202,57 @@ fn estimate_request(o: &Opts, loaded: &Loaded) -> Res<EstimateRequest> {
             no_label_swaps: o.bool("no_label_swaps")?.unwrap_or(false),
         },
         dga: dga_request(o)?,
-        // Fields the library adds later (e.g. calibration) keep their CLI defaults.
+        calibration_tables: o.usize("calibration_tables")?,
+        calibration_interval: o.parsed("calibration_interval")?,
+        calibration_truth: o.parsed::<World>("calibration_truth")?,
+        // Fields the library adds later keep their CLI defaults.
         ..EstimateRequest::default()
     })
+}
+
+/// The options of the estimate a coverage study runs on every table (R's names, as
+/// `estimate_population` passes them); anything else there is an error naming it.
+fn studied_request(o: &Opts, loaded: &Loaded) -> Res<EstimateRequest> {
+    const KNOWN: &[&str] = &[
+        "method",
+        "model",
+        "select",
+        "pthresh",
+        "max_order",
+        "limit",
+        "interval",
+        "level",
+        "bootstrap",
+        "kind",
+        "ntop",
+        "max_replicates",
+        "classes",
+        "chains",
+        "burnin",
+        "samples",
+        "thinning",
+        "alpha_prior",
+        "until_converged",
+        "max_sweeps",
+        "no_label_swaps",
+        "delta",
+        "prior",
+        "grid",
+        "max_clique",
+        "top_graphs",
+        "work_limit",
+        "calibration_tables",
+        "calibration_interval",
+        "calibration_truth",
+    ];
+    if let Some(k) = o.0.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(Error::InvalidOption {
+            name: "estimate",
+            value: k.clone(),
+            problem: "not an option of the estimate studied (an argument of estimate_population other than data, seed, replay, threads and the input options)".into(),
+        });
+    }
+    estimate_request(o, loaded)
 }
 
 fn dga_request(o: &Opts) -> Res<DgaRequest> {
@@ -221,6 +270,7 @@ fn json(v: &Value) -> String {
     serde_json::to_string(v).expect("reports serialise")
 }
 
+#[allow(clippy::needless_update)]
 fn run(command: &str, input: &str, text: bool, o: &Opts) -> Res<Out> {
     let loaded = load(input, text, o)?;
     match command {
@@ -288,6 +338,7 @@ fn run(command: &str, input: &str, text: bool, o: &Opts) -> Res<Out> {
                 ntop: o.usize("ntop")?,
                 leave_one_out: o.bool("leave_one_out")?,
                 max_replicates: o.usize("max_replicates")?,
+                coverage: o.usize("coverage")?,
             };
             let (r, v) = command::report(&loaded, &req)?;
             let mut out = Out::ok(json(&v));
@@ -296,6 +347,64 @@ fn run(command: &str, input: &str, text: bool, o: &Opts) -> Res<Out> {
                 out.message = "no row of the report has an estimate".into();
             }
             Ok(out)
+        }
+        "simulate" => {
+            let empty = serde_json::Map::new();
+            let studied = match o.get("estimate") {
+                None => &empty,
+                Some(Value::Object(m)) => m,
+                Some(v) => {
+                    return Err(bad(
+                        "estimate",
+                        v,
+                        "a list of estimate_population's arguments",
+                    ))
+                }
+            };
+            let studied = Opts(studied);
+            // The estimate studied is checked first, so that its errors say they are its own
+            // (simulate_coverage has a `pthresh` and a `select` of its own, for the truth).
+            let estimate = studied_request(&studied, &loaded)
+                .and_then(|r| r.options(loaded.table.lists()).map(|_| r))
+                .map_err(|e| Error::InvalidOption {
+                    name: "estimate",
+                    value: o
+                        .string("estimate_text")
+                        .ok()
+                        .flatten()
+                        .map_or_else(String::new, |t| format!("\"{t}\"")),
+                    problem: format!("in the estimate studied: {}", r_message(&e)),
+                })?;
+            let levels = match o.get("coverage_levels") {
+                None => None,
+                Some(Value::Number(n)) => Some(vec![n.as_f64().unwrap_or(f64::NAN)]),
+                Some(Value::Array(a)) => Some(
+                    a.iter()
+                        .map(|v| {
+                            v.as_f64()
+                                .ok_or_else(|| bad("coverage_levels", v, "numbers"))
+                        })
+                        .collect::<Res<Vec<f64>>>()?,
+                ),
+                Some(v) => return Err(bad("coverage_levels", v, "numbers")),
+            };
+            let req = SimulateRequest {
+                model: o.string("model")?,
+                select: o.parsed("select")?,
+                method: o.string("method")?,
+                pthresh: o.f64("pthresh")?,
+                max_order: o.usize("max_order")?,
+                tables: o.usize("tables")?,
+                seed: o.u64("seed")?,
+                scheme: o.parsed("scheme")?,
+                coverage_levels: levels,
+                estimate,
+                estimate_text: o.string("estimate_text")?,
+                estimate_words: Some(o.strings("estimate_words")?),
+                ..SimulateRequest::default()
+            };
+            let run = command::simulate(&loaded, &req, None)?;
+            Ok(Out::ok(json(&run.json(&loaded))))
         }
         "convert" => {
             let mut out = Out::ok(String::from_utf8_lossy(&command::convert(&loaded)).into_owned());
@@ -351,6 +460,15 @@ fn argument(name: &str) -> Option<&'static str> {
         "max_clique" => "max_clique",
         "max_replicates" => "max_replicates",
         "work_limit" => "work_limit",
+        "calibration_tables" => "calibration_tables",
+        "calibration_interval" => "calibration_interval",
+        "calibration_truth" => "calibration_truth",
+        "tables" => "tables",
+        "scheme" => "scheme",
+        "coverage_levels" => "coverage_levels",
+        "estimate" => "estimate",
+        "coverage" => "coverage",
+        "leave_one_out" | "no_leave_one_out" => "leave_one_out",
         _ => return None,
     })
 }
@@ -446,8 +564,8 @@ fn interrupted() -> bool {
     unsafe { R_ToplevelExec(Some(check_interrupt), std::ptr::null_mut()) == 0 }
 }
 
-/// Run a darkfigure command: `command` is `estimate`, `models`, `check`, `summary`, `report`
-/// or `convert`; `input` a path, or the CSV text itself when `text`; `opts` a JSON object of
+/// Run a darkfigure command: `command` is `estimate`, `models`, `check`, `summary`, `report`,
+/// `simulate` or `convert`; `input` a path, or the CSV text itself when `text`; `opts` a JSON object of
 /// options by the CLI's names. Returns `c(status, payload, message, extra)`.
 /// @export
 #[extendr]
