@@ -199,3 +199,15 @@ def test_report_coverage(cli):
                      "--no-leave-one-out")
     frame = dfg.report("data/ukdat_5.csv", coverage=10, select="stepwise", leave_one_out=False)
     assert frame.attrs["json"] == want
+
+
+@pytest.mark.parametrize("path", ["data/examples/kosovo_long.csv", "data/examples/sightings_long.csv"])
+def test_convert(path):
+    """``Table.to_csv()`` is ``darkfigure convert FILE`` byte for byte."""
+    import subprocess
+
+    from conftest import ROOT, cli_path
+
+    want = subprocess.run([str(cli_path()), "convert", path], capture_output=True, text=True,
+                          cwd=ROOT, check=True).stdout
+    assert dfg.read_csv(ROOT / path).to_csv() == want
