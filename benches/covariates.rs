@@ -12,14 +12,23 @@
 //! * `fit`: one fixed model by [`darkfigure::estimators::covariates::fit`] at the reference settings
 //!   (ε = 1e-10): `w3` (18 columns), `w6` (72 columns), `w8` (54 columns, extended MLE and
 //!   existence certificate).
+//! * `select`: the stepwise rules `bic-stepwise` and `aic-stepwise` (existence checked).
+//! * `bootstrap`: [`darkfigure::uncertainty::covariates::bootstrap_prepared`] on westeros with
+//!   the jackknife (117 non-empty cells) for BCa: `fixed/1000` keeps the model-search model
+//!   fixed (boot_mse's bootstrap, nonparametric draws); `reselect/B` re-runs the model search in
+//!   every replicate and jackknife table (B + 117 searches). B = 1,000 takes minutes per run,
+//!   too long for criterion's ten samples on a shared machine, so `reselect/10` is benched
+//!   and the B = 1,000 run is timed once from the command line (README).
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use darkfigure::estimators::covariates::{
-    self, CovariateTable, FitOptions, Formula, SearchOptions, TableSpec,
+    self, Chosen, CovariateTable, FitOptions, Formula, ModelChoice, SearchOptions, SelectOptions,
+    SelectRule, TableSpec,
 };
+use darkfigure::uncertainty::covariates::{bootstrap_prepared, CovariateBootstrapOptions};
 
 fn westeros() -> CovariateTable {
     let path = format!(
@@ -67,5 +76,50 @@ fn bench_fit(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_search, bench_fit);
+fn bench_select(c: &mut Criterion) {
+    let t = westeros();
+    let mut g = c.benchmark_group("select");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    for rule in [SelectRule::BicStepwise, SelectRule::AicStepwise] {
+        g.bench_with_input(
+            BenchmarkId::new("westeros", rule.name()),
+            &rule,
+            |b, &rule| {
+                b.iter(|| covariates::select(black_box(&t), &SelectOptions::new(rule)).unwrap())
+            },
+        );
+    }
+    g.finish();
+}
+
+fn bench_bootstrap(c: &mut Criterion) {
+    let t = westeros();
+    let mut g = c.benchmark_group("bootstrap");
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    for (id, fixed_model, b) in [("fixed", true, 1000usize), ("reselect", false, 10)] {
+        let choice = ModelChoice::Select {
+            options: SelectOptions::new(SelectRule::ModelSearch),
+            fixed_model,
+        };
+        let chosen = Chosen::new(&t, &choice).unwrap();
+        let prepared = chosen
+            .prepare(&FitOptions::default().ordered(["Y"]))
+            .unwrap();
+        g.bench_with_input(BenchmarkId::new(id, b), &b, |bench, &b| {
+            bench.iter(|| {
+                bootstrap_prepared(&t, &prepared, &CovariateBootstrapOptions::new(b, 1), None)
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_search,
+    bench_fit,
+    bench_select,
+    bench_bootstrap
+);
 criterion_main!(benches);

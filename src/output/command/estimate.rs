@@ -42,7 +42,7 @@ pub struct LcmcrRequest {
 
 impl LcmcrRequest {
     /// The first option given, for the error with another method.
-    fn given(&self) -> Option<&'static str> {
+    pub(super) fn given(&self) -> Option<&'static str> {
         [
             ("classes", self.classes.is_some()),
             ("chains", self.chains.is_some()),
@@ -78,7 +78,8 @@ pub struct DgaRequest {
 }
 
 impl DgaRequest {
-    fn given(&self) -> Option<&'static str> {
+    /// The first option given, for the error with another method.
+    pub(super) fn given(&self) -> Option<&'static str> {
         [
             ("delta", self.delta.is_some()),
             ("prior", self.prior.is_some()),

@@ -2,12 +2,22 @@
 //! Python and R packages): options by the CLI's names, `None` meaning the CLI's default, and
 //! the same checks (an option given where it has no effect is an error) — so a call from
 //! Python and the command line agree on defaults and produce the same JSON ([`stamp`]).
+//!
+//! Tables of lists × covariates have their own loaders and calls ([`load_covariates_path`],
+//! [`load_covariates_bytes`], [`covariate_estimate`], [`covariate_summary`],
+//! [`covariate_report`]).
 
+mod covariates;
 mod estimate;
 mod others;
 mod settings;
 mod simulate;
 
+pub use covariates::{
+    covariate_estimate, covariate_report, covariate_stamp, covariate_summary,
+    load_covariates_bytes, load_covariates_path, CovariateEstimateRequest, CovariateEstimateRun,
+    CovariateInput, CovariateLoaded, CovariateReportRequest, CovariateReportRun,
+};
 pub use estimate::{
     draws_csv, estimate, replicates_csv, DgaRequest, EstimateRequest, EstimateRun, LcmcrRequest,
     LCMCR_MAX_SWEEPS,
