@@ -858,3 +858,23 @@ fn summary_report_and_plot() {
         &["does not exist"],
     );
 }
+
+/// The list-only report's `--coverage` and `--max-replicates` are refused with covariates,
+/// not ignored.
+#[test]
+fn list_only_report_options_are_refused() {
+    let f = data("covariates/westeros_cells.csv");
+    for extra in [
+        &["--coverage", "10"][..],
+        &["--bootstrap", "10", "--max-replicates", "20"][..],
+    ] {
+        let mut args = vec!["report", f.as_str(), "--covariates", COVS];
+        args.extend_from_slice(extra);
+        let flag = if extra[0] == "--coverage" {
+            "--coverage"
+        } else {
+            "--max-replicates"
+        };
+        fails(&run(&args), 2, &[flag, "drop it"]);
+    }
+}

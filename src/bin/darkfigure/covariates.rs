@@ -194,6 +194,18 @@ pub fn run_report(a: &ReportArgs, m: Option<&ArgMatches>) -> Result<u8> {
         leave_one_out: a.no_leave_one_out.then_some(false),
     };
     req.check()?;
+    for (name, value) in [
+        ("coverage", a.coverage.map(|s| s.to_string())),
+        ("max_replicates", a.max_replicates.map(|m| m.to_string())),
+    ] {
+        if let Some(value) = value {
+            return Err(no_effect(
+                name,
+                value,
+                "it is an option of the list-only report; the report by category has no coverage column and no replicate cap".into(),
+            ));
+        }
+    }
     write::set_threads(a.threads, true)?;
     let loaded = load(&a.input, &a.cov)?;
     let run = command::covariate_report(&loaded, &req)?;
