@@ -83,6 +83,31 @@ test_that("an explicit level order gives the CLI's JSON", {
   expect_equal(e$by$Y$level, c("4", "3", "2", "1"))
 })
 
+test_that("structural zeros (absent) and missing levels give the CLI's JSON", {
+  # List C did not operate in 2015 (the CLI's own test table).
+  sz <- data.frame(A = c(1, 0, 1, 1, 0, 1, 0, 1, 0, 1), B = c(0, 1, 1, 0, 1, 1, 0, 0, 1, 1),
+                   C = c(0, 0, 0, 0, 0, 0, 1, 1, 1, 1), year = c(rep(2015, 3), rep(2016, 7)),
+                   count = c(20, 25, 9, 22, 18, 6, 15, 5, 4, 2))
+  f <- tempfile("sz", fileext = ".csv")
+  write.csv(sz, f, row.names = FALSE, quote = FALSE)
+  want <- cli_json("estimate", f, "--covariates", "year", "--absent", "C@year=2015",
+                   "--model", "A+B+C+year")
+  expect_identical(as.list(estimate_population(f, covariates = "year",
+                                               absent = list(C = list(year = 2015)),
+                                               model = "A+B+C+year")), want)
+  expect_identical(as.list(estimate_population(f, covariates = "year", absent = "C@year=2015",
+                                               model = "A+B+C+year")), want)
+  expect_identical(as.list(summarise_lists(f, covariates = "year", absent = "C@year=2015")),
+                   cli_json("summary", f, "--covariates", "year", "--absent", "C@year=2015"))
+  # A missing year: an error naming the row, or its own level with missing = "level".
+  sz$year[2] <- NA
+  expect_error(estimate_population(sz, covariates = "year"), "year", class = "darkfigure_error")
+  write.csv(sz, f, row.names = FALSE, quote = FALSE, na = "")
+  expect_identical(as.list(estimate_population(f, covariates = "year", missing = "level")),
+                   cli_json("estimate", f, "--covariates", "year", "--missing", "level"))
+  unlink(f)
+})
+
 test_that("summarise_lists and sensitivity_report with covariates give the CLI's JSON", {
   want <- cli_json("summary", cells(), "--covariates", COVS)
   s <- summarise_lists(cells(), covariates = covs)
