@@ -15,8 +15,8 @@ use darkfigure::error::Error;
 use darkfigure::estimators::Detail;
 use darkfigure::output::command::{
     self, CovariateEstimateRequest, CovariateInput, CovariateLoaded, CovariateReportRequest,
-    DgaRequest, EstimateRequest, InputOptions, LcmcrRequest, Loaded, ModelsRequest,
-    ReportRequest, SimulateRequest,
+    DgaRequest, EstimateRequest, InputOptions, LcmcrRequest, Loaded, ModelsRequest, ReportRequest,
+    SimulateRequest,
 };
 use darkfigure::uncertainty::calibrate::World;
 use extendr_api::prelude::*;
@@ -731,7 +731,8 @@ fn interrupted() -> bool {
 
 /// Run a darkfigure command: `command` is `estimate`, `models`, `check`, `summary`, `report`,
 /// `simulate` or `convert`; `input` a path, or the CSV text itself when `text`; `opts` a JSON object of
-/// options by the CLI's names. Returns `c(status, payload, message, extra)`.
+/// options by the CLI's names (with `covariates`: the covariate paths of `estimate`,
+/// `summary` and `report`). Returns `c(status, payload, message, extra)`.
 /// @export
 #[extendr]
 fn df_call(command: &str, input: &str, text: bool, opts: &str) -> Vec<String> {
