@@ -15,11 +15,16 @@ estimate_population <- function(data, model = NULL, select = "stepwise", pthresh
                                 top = NULL, work_limit = NULL,
                                 lists = NULL, omit = NULL, merge = NULL, format = NULL,
                                 list_col = NULL, id_col = NULL, delimiter = NULL,
-                                threads = NULL) {
+                                threads = NULL, covariates = NULL, levels = NULL,
+                                absent = NULL, missing = NULL, year = NULL,
+                                degree_year = NULL, cross = NULL,
+                                fixed_model_bootstrap = FALSE) {
   call <- match.call()
   source <- .df_source(substitute(data))
+  model <- .df_formula_text(model)
   args <- mget(.df_estimate_args, envir = environment())
   given <- names(call)[-1L]
+  if (is.null(covariates)) .df_cov_only(given, call)
   opts <- c(.df_estimate_opts(args, given, call),
             list(seed = if ("seed" %in% given) seed, threads = threads),
             .df_read_opts(lists, omit, merge, format, list_col, id_col, delimiter))
@@ -32,6 +37,19 @@ estimate_population <- function(data, model = NULL, select = "stepwise", pthresh
     } else {
       .df_stop("argument replay: expected a data frame of the list columns, `replicate` and `count`, or the path of such a CSV file", call = call)
     }
+  }
+  if (!is.null(covariates)) {
+    # The CLI's `--covariates` path: no default rule (the fixed model is `main` unless
+    # `select` is given), and the covariate options.
+    if (!"select" %in% given) opts$select <- NULL
+    opts <- c(opts, .df_cov_opts(covariates, levels, absent, missing, call),
+              .df_cov_model_opts(year, degree_year, cross, fixed_model_bootstrap))
+    res <- .df_run("estimate", data, opts, source = source, call = call)
+    obj <- .df_covariate_estimate(res$json)
+    if (identical(res$status, "no_estimate")) {
+      .df_warn(paste("no estimate:", res$message), class = "darkfigure_no_estimate", call = call)
+    }
+    return(obj)
   }
   res <- .df_run("estimate", data, opts, source = source, call = call)
   obj <- .df_estimate(res$json, res$extra)

@@ -127,10 +127,17 @@ as.data.frame.darkfigure_check <- function(x, row.names = NULL, optional = FALSE
 #' Lists, sizes and overlaps — see man/summarise_lists.Rd
 #' @export
 summarise_lists <- function(data, lists = NULL, omit = NULL, merge = NULL, format = NULL,
-                            list_col = NULL, id_col = NULL, delimiter = NULL) {
+                            list_col = NULL, id_col = NULL, delimiter = NULL,
+                            covariates = NULL, levels = NULL, absent = NULL, missing = NULL) {
   call <- match.call()
   source <- .df_source(substitute(data))
   opts <- .df_read_opts(lists, omit, merge, format, list_col, id_col, delimiter)
+  if (!is.null(covariates)) {
+    opts <- c(opts, .df_cov_opts(covariates, levels, absent, missing, call))
+    j <- .df_run("summary", data, opts, source = source, call = call)$json
+    return(.df_covariate_summary(j))
+  }
+  .df_cov_only(names(call)[-1L], call)
   j <- .df_run("summary", data, opts, source = source, call = call)$json
   tab <- data.frame(
     name = vapply(j$lists, function(l) .chr(l$name), character(1)),
@@ -176,10 +183,33 @@ sensitivity_report <- function(data, level = 0.95, nboot = NULL, seed = NULL, se
                                leave_one_out = TRUE, max_replicates = NULL, coverage = NULL,
                                lists = NULL, omit = NULL, merge = NULL, format = NULL,
                                list_col = NULL, id_col = NULL, delimiter = NULL,
-                               threads = NULL) {
+                               threads = NULL, covariates = NULL, levels = NULL,
+                               absent = NULL, missing = NULL, model = NULL, year = NULL,
+                               degree_year = NULL, cross = NULL,
+                               fixed_model_bootstrap = FALSE) {
   call <- match.call()
   source <- .df_source(substitute(data))
   if (!is.null(nboot) && nboot == 0) nboot <- NULL
+  if (!is.null(covariates)) {
+    # The CLI's `report --covariates`: the table by category of one model or rule.
+    opts <- c(list(level = level, bootstrap = nboot, seed = seed,
+                   select = if (!is.null(select)) as.list(select), pthresh = pthresh,
+                   max_order = max_order, limit = limit, ntop = ntop,
+                   leave_one_out = leave_one_out, max_replicates = max_replicates,
+                   coverage = coverage, threads = threads, model = .df_formula_text(model)),
+              .df_read_opts(lists, omit, merge, format, list_col, id_col, delimiter),
+              .df_cov_opts(covariates, levels, absent, missing, call),
+              .df_cov_model_opts(year, degree_year, cross, fixed_model_bootstrap))
+    res <- .df_run("report", data, opts, source = source, call = call)
+    if (identical(res$status, "no_estimate")) {
+      .df_warn(res$message, class = "darkfigure_no_estimate", call = call)
+    }
+    return(.df_covariate_report(res$json))
+  }
+  .df_cov_only(names(call)[-1L], call)
+  if (!is.null(model)) {
+    .df_stop("argument model: the sensitivity table of list-only data compares rules (`select`); a fixed model is for tables with `covariates`; drop it", call = call)
+  }
   opts <- c(list(level = level, bootstrap = nboot, seed = seed,
                  select = if (!is.null(select)) as.list(select), pthresh = pthresh,
                  max_order = max_order, limit = limit, ntop = ntop,

@@ -4,7 +4,7 @@ test_that("the examples of every help page run", {
   on.exit(grDevices::dev.off())
   topics <- c("estimate_population", "rank_models", "check_existence", "summarise_lists",
               "sensitivity_report", "simulate_coverage", "long_to_table", "darkfigure_data",
-              "darkfigure_estimate-methods", "darkfigure-package")
+              "darkfigure_estimate-methods", "darkfigure-package", "darkfigure_covariates")
   for (t in topics) {
     expect_no_error(suppressWarnings(utils::capture.output(
       utils::example(t, package = "darkfigure", character.only = TRUE, echo = FALSE,

@@ -14,8 +14,9 @@ use darkfigure::data::replay;
 use darkfigure::error::Error;
 use darkfigure::estimators::Detail;
 use darkfigure::output::command::{
-    self, DgaRequest, EstimateRequest, InputOptions, LcmcrRequest, Loaded, ModelsRequest,
-    ReportRequest, SimulateRequest,
+    self, CovariateEstimateRequest, CovariateInput, CovariateLoaded, CovariateReportRequest,
+    DgaRequest, EstimateRequest, InputOptions, LcmcrRequest, Loaded, ModelsRequest, ReportRequest,
+    SimulateRequest,
 };
 use darkfigure::uncertainty::calibrate::World;
 use extendr_api::prelude::*;
@@ -114,8 +115,8 @@ impl Opts<'_> {
     }
 }
 
-fn input_options(o: &Opts) -> Res<InputOptions> {
-    let merge = match o.get("merge") {
+fn merge_groups(o: &Opts) -> Res<Vec<Vec<String>>> {
+    Ok(match o.get("merge") {
         None => Vec::new(),
         Some(Value::Array(groups)) => groups
             .iter()
@@ -134,7 +135,11 @@ fn input_options(o: &Opts) -> Res<InputOptions> {
             .collect::<Res<Vec<Vec<String>>>>()?,
         Some(Value::String(s)) => vec![s.split(',').map(|x| x.trim().to_string()).collect()],
         Some(v) => return Err(bad("merge", v, "groups of list names")),
-    };
+    })
+}
+
+fn input_options(o: &Opts) -> Res<InputOptions> {
+    let merge = merge_groups(o)?;
     Ok(InputOptions {
         format: o.parsed("format")?.unwrap_or_default(),
         delimiter: o
@@ -168,13 +173,6 @@ fn estimate_request(o: &Opts, loaded: &Loaded) -> Res<EstimateRequest> {
         (None, Some(t)) => Some(replay::parse_replicates(t.as_bytes(), "replay", names)?),
         (None, None) => None,
     };
-    let alpha_prior = match o.get("alpha_prior") {
-        None => None,
-        Some(Value::Array(a)) if a.len() == 2 && a.iter().all(Value::is_number) => {
-            Some((a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0)))
-        }
-        Some(v) => return Err(bad("alpha_prior", v, "two numbers c(A, B)")),
-    };
     Ok(EstimateRequest {
         method: o.string("method")?,
         model: o.string("model")?,
@@ -190,17 +188,7 @@ fn estimate_request(o: &Opts, loaded: &Loaded) -> Res<EstimateRequest> {
         ntop: o.usize("ntop")?,
         max_replicates: o.usize("max_replicates")?,
         replay,
-        lcmcr: LcmcrRequest {
-            classes: o.usize("classes")?,
-            chains: o.usize("chains")?,
-            burnin: o.u64("burnin")?,
-            samples: o.u64("samples")?,
-            thinning: o.u64("thinning")?,
-            alpha_prior,
-            until_converged: o.bool("until_converged")?.unwrap_or(false),
-            max_sweeps: o.u64("max_sweeps")?,
-            no_label_swaps: o.bool("no_label_swaps")?.unwrap_or(false),
-        },
+        lcmcr: lcmcr_request(o)?,
         dga: dga_request(o)?,
         calibration_tables: o.usize("calibration_tables")?,
         calibration_interval: o.parsed("calibration_interval")?,
@@ -255,6 +243,27 @@ fn studied_request(o: &Opts, loaded: &Loaded) -> Res<EstimateRequest> {
     estimate_request(o, loaded)
 }
 
+fn lcmcr_request(o: &Opts) -> Res<LcmcrRequest> {
+    let alpha_prior = match o.get("alpha_prior") {
+        None => None,
+        Some(Value::Array(a)) if a.len() == 2 && a.iter().all(Value::is_number) => {
+            Some((a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0)))
+        }
+        Some(v) => return Err(bad("alpha_prior", v, "two numbers c(A, B)")),
+    };
+    Ok(LcmcrRequest {
+        classes: o.usize("classes")?,
+        chains: o.usize("chains")?,
+        burnin: o.u64("burnin")?,
+        samples: o.u64("samples")?,
+        thinning: o.u64("thinning")?,
+        alpha_prior,
+        until_converged: o.bool("until_converged")?.unwrap_or(false),
+        max_sweeps: o.u64("max_sweeps")?,
+        no_label_swaps: o.bool("no_label_swaps")?.unwrap_or(false),
+    })
+}
+
 fn dga_request(o: &Opts) -> Res<DgaRequest> {
     Ok(DgaRequest {
         delta: o.f64("delta")?,
@@ -272,6 +281,9 @@ fn json(v: &Value) -> String {
 
 #[allow(clippy::needless_update)]
 fn run(command: &str, input: &str, text: bool, o: &Opts) -> Res<Out> {
+    if o.get("covariates").is_some() {
+        return run_covariates(command, input, text, o);
+    }
     let loaded = load(input, text, o)?;
     match command {
         "estimate" => {
@@ -419,6 +431,149 @@ fn run(command: &str, input: &str, text: bool, o: &Opts) -> Res<Out> {
     }
 }
 
+/// Options given where they have no effect: an error naming the first (as the CLI's).
+fn refuse(o: &Opts, names: &[(&'static str, &str)]) -> Res<()> {
+    for (name, why) in names {
+        if o.get(name).is_some() {
+            return Err(Error::InvalidOption {
+                name,
+                value: "given".into(),
+                problem: format!("{why}; drop it"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `covariates`, `levels`, `absent`, `missing` and the input options, as the CLI's
+/// `--covariates A,B --levels COV=L1,L2 --absent LIST@COV=L1 --missing level`.
+fn covariate_input(o: &Opts) -> Res<CovariateInput> {
+    Ok(CovariateInput {
+        covariates: o
+            .strings("covariates")?
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(str::to_string)
+            .collect(),
+        levels: o.strings("levels")?,
+        absent: o.strings("absent")?,
+        missing: o.string("missing")?,
+        format: o.parsed("format")?.unwrap_or_default(),
+        delimiter: o.string("delimiter")?,
+        list_col: o.string("list_col")?,
+        id_col: o.string("id_col")?,
+        merge: merge_groups(o)?,
+        omit: o.strings("omit")?,
+        lists: o.strings("lists")?,
+    })
+}
+
+fn load_covariates(input: &str, text: bool, o: &Opts) -> Res<CovariateLoaded> {
+    let opts = covariate_input(o)?;
+    if text {
+        let source = o.string("source")?.unwrap_or_else(|| "data".into());
+        command::load_covariates_bytes(input.as_bytes(), &source, &opts)
+    } else {
+        command::load_covariates_path(input, &opts)
+    }
+}
+
+/// The options of a model over lists × covariates that are not the CLI's for that command.
+const NOT_COVARIATE: &str =
+    "it belongs to the list-only rules and bootstrap, not to models with `covariates`";
+
+/// `estimate`, `summary` and `report` with `covariates`: the requests the CLI builds from
+/// `--covariates` (src/bin/darkfigure/covariates.rs), so the JSON is the CLI's.
+fn run_covariates(command: &str, input: &str, text: bool, o: &Opts) -> Res<Out> {
+    match command {
+        "estimate" => {
+            let req = CovariateEstimateRequest {
+                method: Some(o.string("method")?.unwrap_or_else(|| "loglinear".into())),
+                model: o.string("model")?,
+                select: o.string("select")?,
+                limit: o.u64("limit")?,
+                year: o.string("year")?,
+                degree_year: o.usize("degree_year")?,
+                cross: o.strings("cross")?,
+                fixed_model_bootstrap: o.bool("fixed_model_bootstrap")?.unwrap_or(false),
+                interval: o.parsed("interval")?,
+                level: Some(o.f64("level")?.unwrap_or(0.95)),
+                bootstrap: o.usize("bootstrap")?,
+                seed: o.u64("seed")?,
+                kind: o.parsed("kind")?,
+                pthresh: o.f64("pthresh")?,
+                max_order: o.usize("max_order")?,
+                ntop: o.usize("ntop")?,
+                max_replicates: o.usize("max_replicates")?,
+                calibration_tables: o.usize("calibration_tables")?,
+                calibration_interval: o.parsed("calibration_interval")?,
+                calibration_truth: o.parsed::<World>("calibration_truth")?,
+                lcmcr: lcmcr_request(o)?,
+                dga: dga_request(o)?,
+            };
+            req.check()?;
+            refuse(o, &[("replay_path", NOT_COVARIATE), ("replay_text", NOT_COVARIATE)])?;
+            let loaded = load_covariates(input, text, o)?;
+            let run = command::covariate_estimate(&loaded, &req, None)?;
+            let mut out = Out::ok(json(&run.json));
+            if let Some(e) = &run.failure {
+                out.status = "no_estimate";
+                out.message = r_message(e);
+            }
+            Ok(out)
+        }
+        "summary" => {
+            let loaded = load_covariates(input, text, o)?;
+            Ok(Out::ok(json(&command::covariate_summary(&loaded).1)))
+        }
+        "report" => {
+            let req = CovariateReportRequest {
+                model: o.string("model")?,
+                select: match o.get("select") {
+                    None => None,
+                    Some(_) => Some(o.strings("select")?),
+                },
+                limit: o.u64("limit")?,
+                year: o.string("year")?,
+                degree_year: o.usize("degree_year")?,
+                cross: o.strings("cross")?,
+                fixed_model_bootstrap: o.bool("fixed_model_bootstrap")?.unwrap_or(false),
+                level: Some(o.f64("level")?.unwrap_or(0.95)),
+                bootstrap: o.usize("bootstrap")?,
+                seed: o.u64("seed")?,
+                pthresh: o.f64("pthresh")?,
+                max_order: o.usize("max_order")?,
+                ntop: o.usize("ntop")?,
+                leave_one_out: o.bool("leave_one_out")?.filter(|l| !l),
+            };
+            req.check()?;
+            refuse(
+                o,
+                &[
+                    ("max_replicates", NOT_COVARIATE),
+                    (
+                        "coverage",
+                        "the coverage column is computed for list-only tables",
+                    ),
+                ],
+            )?;
+            let loaded = load_covariates(input, text, o)?;
+            let run = command::covariate_report(&loaded, &req)?;
+            let mut out = Out::ok(json(&run.json));
+            if let Some(e) = &run.failure {
+                out.status = "no_estimate";
+                out.message = r_message(e);
+            }
+            Ok(out)
+        }
+        other => Err(Error::InvalidOption {
+            name: "covariates",
+            value: "given".into(),
+            problem: format!("`{other}` takes list-only tables (covariates are for estimate_population, summarise_lists and sensitivity_report); drop it"),
+        }),
+    }
+}
+
 /// The R argument of a library option (or field) name, where it differs or exists.
 fn argument(name: &str) -> Option<&'static str> {
     Some(match name {
@@ -469,6 +624,16 @@ fn argument(name: &str) -> Option<&'static str> {
         "estimate" => "estimate",
         "coverage" => "coverage",
         "leave_one_out" | "no_leave_one_out" => "leave_one_out",
+        "covariates" => "covariates",
+        "levels" => "levels",
+        "absent" => "absent",
+        "missing" => "missing",
+        "year" => "year",
+        "degree_year" => "degree_year",
+        "cross" => "cross",
+        "fixed_model_bootstrap" => "fixed_model_bootstrap",
+        "draws_out" => "draws_out",
+        "replay_path" | "replay_text" => "replay",
         _ => return None,
     })
 }
@@ -566,7 +731,8 @@ fn interrupted() -> bool {
 
 /// Run a darkfigure command: `command` is `estimate`, `models`, `check`, `summary`, `report`,
 /// `simulate` or `convert`; `input` a path, or the CSV text itself when `text`; `opts` a JSON object of
-/// options by the CLI's names. Returns `c(status, payload, message, extra)`.
+/// options by the CLI's names (with `covariates`: the covariate paths of `estimate`,
+/// `summary` and `report`). Returns `c(status, payload, message, extra)`.
 /// @export
 #[extendr]
 fn df_call(command: &str, input: &str, text: bool, opts: &str) -> Vec<String> {
