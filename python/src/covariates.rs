@@ -71,8 +71,8 @@ impl CovariateTable {
         lists: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let opts = covariate_input(
-            covariates, levels, absent, missing, format, delimiter, list_col, id_col, merge,
-            omit, lists,
+            covariates, levels, absent, missing, format, delimiter, list_col, id_col, merge, omit,
+            lists,
         )?;
         let loaded = py
             .detach(|| command::load_covariates_path(&path, &opts))
@@ -104,8 +104,8 @@ impl CovariateTable {
         lists: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let opts = covariate_input(
-            covariates, levels, absent, missing, format, delimiter, list_col, id_col, merge,
-            omit, lists,
+            covariates, levels, absent, missing, format, delimiter, list_col, id_col, merge, omit,
+            lists,
         )?;
         let data = data.to_vec();
         let loaded = py
