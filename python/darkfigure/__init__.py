@@ -532,6 +532,14 @@ def estimate(
     calibration_tables: Optional[int] = None,
     calibration_interval: Optional[str] = None,
     calibration_truth: Optional[str] = None,
+    covariates: Optional[Names] = None,
+    levels: Levels = None,
+    absent: Union[None, str, Sequence[str]] = None,
+    missing: Optional[str] = None,
+    year: Optional[str] = None,
+    degree_year: Optional[int] = None,
+    cross: Cross = None,
+    fixed_model_bootstrap: bool = False,
     threads: Optional[int] = None,
     progress: Progress = None,
     strict: bool = False,
@@ -542,7 +550,7 @@ def estimate(
     merge: Union[None, str, Sequence[Names]] = None,
     omit: Optional[Names] = None,
     lists: Optional[Names] = None,
-) -> Estimate:
+) -> Union[Estimate, "CovariateEstimate"]:
     """Estimate the population size, as ``darkfigure estimate``.
 
     Every option has the CLI's name (``--max-order`` is ``max_order``, ``--bootstrap-kind``
@@ -571,8 +579,20 @@ def estimate(
     as the CLI refuses it. When the estimate does not exist (the CLI's exit status 3) the
     result has ``estimate=None`` and ``error`` set, or with ``strict=True``
     :class:`NoEstimateError` is raised.
+
+    With ``covariates`` (the CLI's ``--covariates``) ``data`` is a table of lists ×
+    covariates (see :func:`read_covariates` for the layouts and for ``levels``, ``absent``,
+    ``missing``) and the model is a Poisson log-linear model over lists and covariates:
+    ``model`` a formula in R's notation (``"(R1+R2+R3+R4)*(X1+Y) + R1:R2"``; ``"main"``, the
+    default, is every main effect) or ``select`` a rule (``"model-search"``,
+    ``"bic-stepwise"``, ``"aic-stepwise"``, ``"bic"``, ``"aic"``; ``limit``); ``year`` the
+    ordered covariate and ``degree_year`` its orthogonal polynomial degree; ``cross`` pairs
+    ``"A:B"`` with totals per pair of levels; ``bootstrap``, ``seed``, ``bootstrap_kind``,
+    ``interval`` (``"wald"``, ``"bca"``, ``"percentile"``), ``level``;
+    ``fixed_model_bootstrap`` keeps the selected model in every replicate. The result is a
+    :class:`CovariateEstimate` (``.by``: a DataFrame per covariate, ``.cells``,
+    ``.changes``). The list-only options are refused, as the CLI refuses them.
     """
-    table = _table(data, format, delimiter, list_col, id_col, merge, omit, lists)
     if isinstance(alpha_prior, str):
         parts = alpha_prior.split(",")
         try:
@@ -585,6 +605,41 @@ def estimate(
                 name="alpha_prior", value=alpha_prior,
                 problem="expected two positive numbers A,B (shape and rate), e.g. 0.25,0.25",
             ) from None
+    if covariates is not None or isinstance(data, CovariateTable):
+        if degree_year is not None and year is None:
+            _no_covariates(degree_year=degree_year)
+        ctable = _cov_table(data, covariates, levels, absent, missing, format, delimiter,
+                            list_col, id_col, merge, omit, lists)
+        callback, bar = _progress(progress, "bootstrap")
+        try:
+            crun = _core.covariate_estimate(
+                ctable, method=method, model=model, select=select, limit=limit, year=year,
+                degree_year=degree_year, cross=_cross(cross),
+                fixed_model_bootstrap=fixed_model_bootstrap, interval=interval, level=level,
+                bootstrap=bootstrap, seed=seed, bootstrap_kind=bootstrap_kind,
+                pthresh=pthresh, max_order=max_order, ntop=ntop,
+                max_replicates=max_replicates, replay=replay is not None, classes=classes,
+                chains=chains, burnin=burnin, samples=samples, thinning=thinning,
+                alpha_prior=alpha_prior, until_converged=until_converged,
+                max_sweeps=max_sweeps, no_label_swaps=no_label_swaps, delta=delta,
+                prior=prior, grid=None if grid is None else str(grid),
+                max_clique=max_clique, top=top, work_limit=work_limit,
+                calibration_tables=calibration_tables,
+                calibration_interval=calibration_interval,
+                calibration_truth=calibration_truth, threads=_threads(threads),
+                progress=callback,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        cresult = CovariateEstimate._from_run(crun)
+        if strict:
+            cresult.raise_for_error()
+        return cresult
+    _no_covariates(levels=levels, absent=absent, missing=missing, year=year,
+                   degree_year=degree_year, cross=cross,
+                   fixed_model_bootstrap=fixed_model_bootstrap)
+    table = _table(data, format, delimiter, list_col, id_col, merge, omit, lists)
     callback, bar = _progress(progress, "lcmcr sweeps" if method == "lcmcr" else "bootstrap")
     try:
         run = _core.estimate(
@@ -740,6 +795,10 @@ def check(
 def summary(
     data: Data,
     *,
+    covariates: Optional[Names] = None,
+    levels: Levels = None,
+    absent: Union[None, str, Sequence[str]] = None,
+    missing: Optional[str] = None,
     format: Optional[str] = None,
     delimiter: Optional[str] = None,
     list_col: Optional[str] = None,
@@ -747,9 +806,16 @@ def summary(
     merge: Union[None, str, Sequence[Names]] = None,
     omit: Optional[Names] = None,
     lists: Optional[Names] = None,
-) -> Summary:
+) -> Union[Summary, "CovariateSummary"]:
     """Describe the lists: sizes, overlaps, pairs that never overlap, warnings, as
-    ``darkfigure summary``."""
+    ``darkfigure summary``. With ``covariates`` (``summary --covariates``; ``levels``,
+    ``absent``, ``missing`` as :func:`read_covariates`): counts by level and list, empty
+    cells and combinations, as a :class:`CovariateSummary`."""
+    if covariates is not None or isinstance(data, CovariateTable):
+        return _covariate_summary(_cov_table(data, covariates, levels, absent, missing,
+                                             format, delimiter, list_col, id_col, merge,
+                                             omit, lists))
+    _no_covariates(levels=levels, absent=absent, missing=missing)
     table = _table(data, format, delimiter, list_col, id_col, merge, omit, lists)
     d = json.loads(_core.summary(table))
     return Summary(observed=d.get("observed"), lists=_frame(d.get("lists", [])),
@@ -770,6 +836,15 @@ def report(
     leave_one_out: Optional[bool] = None,
     max_replicates: Optional[int] = None,
     coverage: Optional[int] = None,
+    model: Optional[str] = None,
+    covariates: Optional[Names] = None,
+    levels: Levels = None,
+    absent: Union[None, str, Sequence[str]] = None,
+    missing: Optional[str] = None,
+    year: Optional[str] = None,
+    degree_year: Optional[int] = None,
+    cross: Cross = None,
+    fixed_model_bootstrap: bool = False,
     threads: Optional[int] = None,
     strict: bool = False,
     format: Optional[str] = None,
@@ -788,7 +863,33 @@ def report(
     ``select`` is the rules with a row (default ``"stepwise,aic-stepwise,bic"``),
     ``leave_one_out`` (default True) the leave-one-list-out rows. When no row has an
     estimate (exit status 3) ``strict=True`` raises :class:`NoEstimateError`.
+
+    With ``covariates`` (``report --covariates``): the table by category of a country brief,
+    one row per total, level, pair and change (``section, category, observed, hidden,
+    estimate, lower, upper, detected``), from the rule ``select`` (one; default
+    ``"model-search"``) or a fixed ``model``; ``year``, ``degree_year``, ``cross``,
+    ``bootstrap`` (BCa limits), ``seed``, ``level``, ``fixed_model_bootstrap`` and the
+    reading options as for :func:`estimate`.
     """
+    if covariates is not None or isinstance(data, CovariateTable):
+        if degree_year is not None and year is None:
+            _no_covariates(degree_year=degree_year)
+        ctable = _cov_table(data, covariates, levels, absent, missing, format, delimiter,
+                            list_col, id_col, merge, omit, lists)
+        if max_replicates is not None or coverage is not None:
+            name = "max_replicates" if max_replicates is not None else "coverage"
+            problem = "it shapes the list-only sensitivity table, not the table by category; drop it"
+            raise OptionError(f"option {name} = given: {problem}", name=name, value="given",
+                              problem=problem)
+        return _covariate_report(
+            ctable, strict, threads, model=model, select=_names(select), limit=limit,
+            year=year, degree_year=degree_year, cross=_cross(cross),
+            fixed_model_bootstrap=fixed_model_bootstrap, level=level, bootstrap=bootstrap,
+            seed=seed, pthresh=pthresh, max_order=max_order, ntop=ntop,
+            leave_one_out=leave_one_out)
+    _no_covariates(model=model, levels=levels, absent=absent, missing=missing, year=year,
+                   degree_year=degree_year, cross=cross,
+                   fixed_model_bootstrap=fixed_model_bootstrap)
     table = _table(data, format, delimiter, list_col, id_col, merge, omit, lists)
     r = _core.report(table, level=level, bootstrap=bootstrap, seed=seed,
                      select=_names(select), pthresh=pthresh, max_order=max_order,
@@ -873,3 +974,318 @@ def simulate(
         if bar is not None:
             bar.close()
     return json.loads(text)
+
+
+# ----------------------------------------------------------------------------------------
+# Covariates: tables of lists × categorical covariates (the CLI's --covariates)
+
+from ._core import CovariateTable  # noqa: E402
+
+__all__ += ["CovariateTable", "read_covariates", "CovariateEstimate", "CovariateSummary"]
+
+Levels = Union[None, str, Sequence[str], Dict[str, Union[str, Sequence[Any]]]]
+Cross = Union[None, str, Sequence[Union[str, Sequence[str]]]]
+
+#: The keyword arguments that exist only with ``covariates`` (the CLI's flags that require
+#: ``--covariates``), with ``degree_year`` requiring ``year``.
+_COVARIATE_ONLY = ("levels", "absent", "missing", "year", "degree_year", "cross",
+                   "fixed_model_bootstrap")
+
+
+def _levels(v: Levels) -> Optional[List[str]]:
+    """``levels`` as the CLI's repeated ``--levels COV=L1,L2``: a dict ``{cov: [levels]}``,
+    one ``"COV=L1,L2"`` string or a list of them."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, dict):
+        out = []
+        for c, ls in v.items():
+            if not isinstance(ls, str):
+                ls = ",".join(str(x) for x in ls)
+            out.append(f"{c}={ls}")
+        return out
+    return [str(s) for s in v]
+
+
+def _strings(v: Union[None, str, Sequence[str]]) -> Optional[List[str]]:
+    """A repeatable option (``absent``): one string or a list of them."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return [v]
+    return [str(s) for s in v]
+
+
+def _cross(v: Cross) -> Optional[List[str]]:
+    """``cross`` as the CLI's repeated ``--cross A:B``: ``"A:B"``, ``("A", "B")`` or a list
+    of either."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, str) for x in v):
+        return [f"{v[0]}:{v[1]}"]
+    return [s if isinstance(s, str) else ":".join(str(x) for x in s) for s in v]
+
+
+def _no_covariates(**given: Any) -> None:
+    """The covariate options given without ``covariates``: an error, as the CLI refuses
+    them (they require ``--covariates``)."""
+    for name, v in given.items():
+        if v is not None and v is not False:
+            problem = ("it needs `year`" if name == "degree_year" else
+                       "it applies to tables with covariates; name the covariate columns with `covariates`")
+            raise OptionError(f"option {name} = {v}: {problem}", name=name, value=str(v),
+                              problem=problem)
+
+
+def read_covariates(
+    data: Union[str, os.PathLike, bytes, Any],
+    covariates: Names,
+    *,
+    levels: Levels = None,
+    absent: Union[None, str, Sequence[str]] = None,
+    missing: Optional[str] = None,
+    format: Optional[str] = None,
+    delimiter: Optional[str] = None,
+    list_col: Optional[str] = None,
+    id_col: Optional[str] = None,
+    merge: Union[None, str, Sequence[Names]] = None,
+    omit: Optional[Names] = None,
+    lists: Optional[Names] = None,
+) -> CovariateTable:
+    """Read a table of lists × covariates as ``darkfigure … --covariates`` reads it.
+
+    ``data`` is a CSV path, CSV bytes or a DataFrame, in the frequency layout (0/1 list
+    columns, the covariate columns and a count column), one row per person (0/1 list columns
+    and the covariate columns) or long (``list``, ``id`` and the covariate columns; see
+    ``list_col``, ``id_col``). ``covariates`` names the covariate columns (``"sex,age"`` or a
+    list); every other column is a list. ``levels`` gives level orders, baseline first
+    (``{"year": [2015, 2016, 2017]}`` or ``["year=2015,2016,2017"]``; also marks the covariate
+    as ordered); ``absent`` structural zeros (``["L5@year=2015,2016"]``: list L5 did not
+    operate at these levels); ``missing="level"`` keeps missing values as a level ``NA``.
+
+    Raises :class:`InputError` (a ``ValueError``) naming the line and column (for a
+    DataFrame, the row and column) of bad input, and :class:`OptionError` for an unknown
+    covariate name in the options.
+    """
+    names = _names(covariates) or []
+    kwargs = dict(levels=_levels(levels), absent=_strings(absent), missing=missing,
+                  format=format, list_col=list_col, id_col=id_col,
+                  **_input_kwargs(merge, omit, lists))
+    if isinstance(data, (str, os.PathLike)):
+        return CovariateTable.read(os.fspath(data), names, delimiter=delimiter, **kwargs)
+    if isinstance(data, (bytes, bytearray)):
+        return CovariateTable.parse(bytes(data), "<bytes>", names, delimiter=delimiter,
+                                    **kwargs)
+    if hasattr(data, "to_csv") and hasattr(data, "columns"):
+        if delimiter is not None:
+            raise OptionError(
+                f"option delimiter = {delimiter}: a DataFrame has no delimiter; drop it",
+                name="delimiter", value=str(delimiter),
+                problem="a DataFrame has no delimiter; drop it",
+            )
+        try:
+            return CovariateTable.parse(_frame_csv(data), FRAME_SOURCE, names, **kwargs)
+        except InputError as e:
+            if e.file == FRAME_SOURCE:
+                raise _frame_error(e, data) from None
+            raise
+    if isinstance(data, Table):
+        raise TypeError("a darkfigure.Table holds lists only; give the CSV path or the "
+                        "DataFrame with the covariate columns")
+    raise TypeError(
+        f"expected a CSV path, a pandas DataFrame, CSV bytes or a darkfigure.CovariateTable, "
+        f"not {type(data).__name__}"
+    )
+
+
+def _cov_table(data, covariates, levels, absent, missing, format, delimiter, list_col,
+               id_col, merge, omit, lists) -> CovariateTable:
+    if isinstance(data, CovariateTable):
+        given = [(n, v) for n, v in [("covariates", covariates), ("levels", levels),
+                                     ("absent", absent), ("missing", missing),
+                                     ("format", format), ("delimiter", delimiter),
+                                     ("list_col", list_col), ("id_col", id_col),
+                                     ("merge", merge), ("omit", omit), ("lists", lists)]
+                 if v is not None]
+        if given:
+            n, v = given[0]
+            problem = "it is a reading option, and the table is read already; drop it"
+            raise OptionError(f"option {n} = {v}: {problem}", name=n, value=str(v),
+                              problem=problem)
+        return data
+    return read_covariates(data, covariates, levels=levels, absent=absent, missing=missing,
+                           format=format, delimiter=delimiter, list_col=list_col,
+                           id_col=id_col, merge=merge, omit=omit, lists=lists)
+
+
+def _frames_by(d: Optional[dict]) -> Dict[str, Any]:
+    return {k: _frame(v) for k, v in (d or {}).items()}
+
+
+def _cells_frame(cells: Optional[list], covariates: List[dict]):
+    """``cells`` (``{levels, fitted}``) with one column per covariate."""
+    import pandas as pd
+
+    names = [c["name"] for c in covariates]
+    rows = []
+    for c in cells or []:
+        lv = c.get("levels")
+        row = dict(lv) if isinstance(lv, dict) else dict(zip(names, lv or []))
+        row.update({k: v for k, v in c.items() if k != "levels"})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=None if rows else names + ["fitted"])
+
+
+@dataclass(frozen=True, repr=False)
+class CovariateEstimate:
+    """The result of :func:`estimate` with ``covariates``; ``to_dict()`` is the CLI's
+    ``estimate --covariates … --json``.
+
+    ``estimate`` and ``interval`` are the total's; ``by`` maps each covariate (and each
+    ``cross`` pair ``"A:B"``) to a DataFrame with a row per level (``level, levels,
+    observed, dark_figure, estimate, std_error, lower, upper`` and, with a bootstrap, the
+    ``wald_*``, ``percentile_*`` and ``bca_*`` limits); ``changes`` each ordered covariate's
+    changes between consecutive levels; ``cells`` the fitted unobserved count of every
+    covariate combination (one column per covariate and ``fitted``). ``estimate`` is
+    ``None`` when the estimate does not exist (the CLI's exit status 3); ``error`` says why.
+    """
+
+    estimate: Optional[float]
+    interval: Optional[Interval]
+    by: Dict[str, Any]
+    changes: Dict[str, Any]
+    cells: Any
+    covariates: List[dict]
+    lists: List[str]
+    observed: int
+    model: Optional[str]
+    formula: Optional[str]
+    terms: List[str]
+    dark_figure: Optional[float]
+    deviance: Optional[float]
+    df: Optional[float]
+    aic: Optional[float]
+    bic: Optional[float]
+    coefficients: Dict[str, Optional[float]]
+    selection: Optional[dict]
+    bootstrap: Optional[dict]
+    warnings: List[str]
+    error: Optional[str]
+    _json: dict = field(compare=False)
+    _run: Any = field(compare=False)
+
+    @classmethod
+    def _from_run(cls, run) -> "CovariateEstimate":
+        d = json.loads(run.json())
+        failure = run.failure
+        covs = d.get("covariates") or []
+        return cls(
+            estimate=d.get("estimate"),
+            interval=Interval._from(d.get("interval")),
+            by=_frames_by(d.get("by")),
+            changes=_frames_by(d.get("changes")),
+            cells=_cells_frame(d.get("cells"), covs),
+            covariates=covs,
+            lists=d.get("lists") or [],
+            observed=d.get("observed"),
+            model=d.get("model"),
+            formula=d.get("formula"),
+            terms=d.get("terms") or [],
+            dark_figure=d.get("dark_figure"),
+            deviance=d.get("deviance"),
+            df=d.get("df"),
+            aic=d.get("aic"),
+            bic=d.get("bic"),
+            coefficients=d.get("coefficients") or {},
+            selection=d.get("selection"),
+            bootstrap=d.get("bootstrap"),
+            warnings=d.get("warnings") or [],
+            error=d.get("error") or (failure[1] if failure else None),
+            _json=d,
+            _run=run,
+        )
+
+    def to_dict(self) -> dict:
+        """The CLI's ``estimate --covariates … --json`` object (a fresh copy)."""
+        return json.loads(json.dumps(self._json))
+
+    @property
+    def text(self) -> str:
+        """What the CLI prints without ``--json``: the fit and the table by category."""
+        return self._run.text()
+
+    @property
+    def ok(self) -> bool:
+        """True when there is an estimate (the CLI's exit status 0)."""
+        return self._run.failure is None
+
+    def raise_for_error(self) -> "CovariateEstimate":
+        """Raise :class:`NoEstimateError` if there is no estimate; else return ``self``."""
+        if self._run.failure is not None:
+            raise NoEstimateError(self._run.failure[1], result=self)
+        return self
+
+    def __repr__(self) -> str:
+        iv = self.interval
+        ivs = f", interval={iv.method} [{iv.lower}, {iv.upper}]" if iv else ""
+        err = f", error={self.error!r}" if self.error and self.estimate is None else ""
+        return (f"CovariateEstimate(estimate={self.estimate}{ivs}, "
+                f"by={list(self.by)}, model={self.model!r}{err})")
+
+
+@dataclass(frozen=True, repr=False)
+class CovariateSummary:
+    """The result of :func:`summary` with ``covariates``; ``to_dict()`` is the CLI's
+    ``summary --covariates … --json``. ``lists`` is a DataFrame of the lists, ``covariates``
+    maps each covariate to a DataFrame of its levels and their counts; ``text`` is what the
+    CLI prints without ``--json``."""
+
+    observed: int
+    lists: Any
+    covariates: Dict[str, Any]
+    warnings: List[str]
+    text: str
+    _json: dict = field(compare=False)
+
+    def to_dict(self) -> dict:
+        return json.loads(json.dumps(self._json))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._json[key]
+
+    def __repr__(self) -> str:
+        return (f"CovariateSummary(observed={self.observed}, lists={list(self.lists['name'])}, "
+                f"covariates={list(self.covariates)})")
+
+
+def _covariate_summary(table: CovariateTable) -> CovariateSummary:
+    text, out = _core.covariate_summary(table)
+    d = json.loads(text)
+    covs = {}
+    for c in d.get("covariates") or []:
+        levels = c.get("levels")
+        covs[c.get("name")] = _frame(levels) if isinstance(levels, list) and all(
+            isinstance(x, dict) for x in levels) else c
+    return CovariateSummary(observed=d.get("observed"), lists=_frame(d.get("lists", [])),
+                            covariates=covs, warnings=d.get("warnings") or [], text=out,
+                            _json=d)
+
+
+def _covariate_report(table: CovariateTable, strict: bool, threads, **kwargs):
+    r = _core.covariate_report(table, threads=_threads(threads), **kwargs)
+    d = json.loads(r.json())
+    if strict and r.failure is not None:
+        raise NoEstimateError(r.failure[1])
+    cols = ["section", "category", "observed", "hidden", "estimate", "lower", "upper",
+            "detected"]
+    rows = d.get("rows", [])
+    frame = _frame(rows, None if rows else cols)
+    frame.attrs["json"] = d
+    frame.attrs["markdown"] = r.markdown()
+    frame.attrs["csv"] = r.csv()
+    frame.attrs["text"] = r.text()
+    return frame

@@ -36,7 +36,8 @@ __all__ = [
 ]
 
 #: Library option names that the Python API spells differently.
-_PY_NAMES = {"threshold": "pthresh", "kind": "bootstrap_kind", "replicates": "bootstrap"}
+_PY_NAMES = {"threshold": "pthresh", "kind": "bootstrap_kind", "replicates": "bootstrap",
+             "no_leave_one_out": "leave_one_out"}
 
 
 class DarkfigureError(Exception):

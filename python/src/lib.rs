@@ -5,6 +5,8 @@
 //! to a Python callable, and turns the library's errors into the exceptions of
 //! `darkfigure.errors`. The friendly Python API lives in `darkfigure/__init__.py`.
 
+mod covariates;
+
 use darkfigure::data::replay;
 use darkfigure::loglinear::Criterion;
 use darkfigure::output::command::{
@@ -850,6 +852,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(summary, m)?)?;
     m.add_function(wrap_pyfunction!(report, m)?)?;
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
+    m.add_class::<covariates::CovariateTable>()?;
+    m.add_class::<covariates::CovariateRun>()?;
+    m.add_class::<covariates::CovariateReport>()?;
+    m.add_function(wrap_pyfunction!(covariates::covariate_estimate, m)?)?;
+    m.add_function(wrap_pyfunction!(covariates::covariate_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(covariates::covariate_report, m)?)?;
     m.add_function(wrap_pyfunction!(available_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_table_from_state, m)?)?;
     Ok(())
