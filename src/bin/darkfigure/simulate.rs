@@ -143,6 +143,14 @@ fn parse_estimate(file: &str, text: &str) -> Result<(EstimateArgs, ArgMatches)> 
 }
 
 pub fn run(a: SimulateArgs) -> Result<u8> {
+    let in_estimate = |e: Error| Error::InvalidOption {
+        name: "estimate",
+        value: format!("\"{}\"", a.estimate),
+        problem: format!(
+            "{} (as `darkfigure estimate` would say)",
+            super::cli_message(&e)
+        ),
+    };
     let loaded = super::load(&a.input)?;
     let [plot_out] = write::check_all([a.plot.as_ref()])?;
     write::set_threads(a.threads, true)?;
@@ -157,19 +165,14 @@ pub fn run(a: SimulateArgs) -> Result<u8> {
         seed: Some(a.seed),
         scheme: Some(a.scheme),
         coverage_levels: Some(a.coverage_levels.clone()),
-        estimate: super::estimate_request(&ea, Some(&em), None).map_err(|e| {
-            Error::InvalidOption {
-                name: "estimate",
-                value: format!("\"{}\"", a.estimate),
-                problem: format!(
-                    "{} (as `darkfigure estimate` would say)",
-                    super::cli_message(&e)
-                ),
-            }
-        })?,
+        estimate: super::estimate_request(&ea, Some(&em), None).map_err(in_estimate)?,
         estimate_text: Some(a.estimate.clone()),
         estimate_words: split_words(&a.estimate).ok(),
     };
+    // The studied estimate's own checks, reported as about `--estimate`.
+    req.estimate
+        .options(loaded.table.lists())
+        .map_err(in_estimate)?;
     let bar = super::progress_bar(Some(a.tables as u64), a.quiet, "tables");
     let tick = |n: u64| {
         if let Some(b) = &bar {
