@@ -17,8 +17,8 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use darkfigure::data::replay;
 use darkfigure::estimators::Detail;
 use darkfigure::output::command::{
-    self, draws_csv, replicates_csv, DgaRequest, EstimateRequest, InputOptions, LcmcrRequest,
-    Loaded, ModelsRequest, ReportRequest,
+    self, draws_csv, no_effect, replicates_csv, DgaRequest, EstimateRequest, InputOptions,
+    LcmcrRequest, Loaded, ModelsRequest, ReportRequest,
 };
 use darkfigure::output::plot;
 use darkfigure::prelude::*;
@@ -151,15 +151,6 @@ fn given<T>(m: Option<&ArgMatches>, id: &str, value: T) -> Option<T> {
 /// Whether the user set the option `id` on the command line.
 fn explicit(m: Option<&ArgMatches>, id: &str) -> bool {
     given(m, id, ()).is_some()
-}
-
-/// An option given where it has no effect (exit 2).
-fn no_effect(name: &'static str, value: String, why: String) -> Error {
-    Error::InvalidOption {
-        name,
-        value,
-        problem: format!("{why}; drop it"),
-    }
 }
 
 /// The warnings printed on stderr (text output); JSON carries them in `warnings`.

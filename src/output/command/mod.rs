@@ -170,8 +170,8 @@ pub fn stamp<T: Serialize>(report: &T, table: &CaptureTable, options: Value) -> 
     .expect("reports serialise")
 }
 
-/// An option given where it has no effect.
-pub(crate) fn no_effect(name: &'static str, value: String, why: String) -> Error {
+/// An option given where it has no effect (the CLI's exit status 2): `why`, then "drop it".
+pub fn no_effect(name: &'static str, value: String, why: String) -> Error {
     Error::InvalidOption {
         name,
         value,
