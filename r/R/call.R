@@ -81,6 +81,17 @@
 
 # Run a command of the library; returns list(status, json, message, extra).
 .df_run <- function(command, data, opts, source = "data", call = NULL, parse = TRUE) {
+  # As the CLI's --threads: more threads than the machine runs at once only add overhead
+  # (100,000 hung the CLI), so the count is capped, with a warning.
+  n <- opts$threads
+  if (length(n) == 1L && !is.na(n) && n >= 1) {
+    available <- parallel::detectCores()
+    if (!is.na(available) && n > available) {
+      warning(sprintf("threads = %d is more than the %d this machine can run at once; using %d",
+                      as.integer(n), available, available), call. = FALSE)
+      opts$threads <- available
+    }
+  }
   inp <- .df_input(data, source)
   opts$source <- source
   res <- .Call(wrap__df_call, command, inp$input, inp$text, .df_options(opts))

@@ -53,3 +53,9 @@ test_that("no estimate is a warning with the JSON still returned (the CLI's exit
   expect_true(is.na(e$estimate))
   expect_identical(as.list(e), cli_json("estimate", a3, "--model", "[12,3]"))
 })
+
+test_that("threads above the machine's cores are capped with a warning, as the CLI's --threads", {
+  uk <- read.csv(darkfigure_data("ukdat_5"), check.names = FALSE)
+  expect_warning(e <- estimate_population(uk, threads = 100000L), "this machine can run at once")
+  expect_identical(as.list(e), as.list(estimate_population(uk)))
+})
