@@ -7,7 +7,8 @@
 //! until-converged run on western reaching R-hat < 1.01 in under 10 s.
 //!
 //! Besides criterion's timings (throughput in sweeps), `report` prints, once, the bulk ESS of
-//! N per wall-clock second of 4-chain runs and the time an until-converged run takes.
+//! N per wall-clock second of 4-chain runs (UK five lists with seeds 1–5, and once with
+//! LCMCR's plain sampler) and the time an until-converged run takes.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use darkfigure::data::io::{read_table, Format};
@@ -34,6 +35,12 @@ fn single_chain(c: &mut Criterion) {
             b.iter(|| lcmcr(t.lists(), t.counts(), &opts, None).unwrap())
         });
     }
+    // LCMCR's own sweep (no collapsed moves, no label swaps), the unit of its timing.
+    let plain = opts.clone().collapsed_moves(false).label_swaps(false);
+    let t = table("ukdat_5");
+    g.bench_function("ukdat_5_plain", |b| {
+        b.iter(|| lcmcr(t.lists(), t.counts(), &plain, None).unwrap())
+    });
     g.finish();
 }
 
@@ -71,35 +78,56 @@ fn cpu_seconds() -> f64 {
 fn report(_: &mut Criterion) {
     for name in ["ukdat_5", "western"] {
         let t = table(name);
-        let opts = LcmcrOptions::default().chains(1).seed(1);
-        let (wall, cpu) = (Instant::now(), cpu_seconds());
-        for _ in 0..10 {
-            lcmcr(t.lists(), t.counts(), &opts, None).unwrap();
+        for moves in [true, false] {
+            let opts = LcmcrOptions::default()
+                .chains(1)
+                .seed(1)
+                .collapsed_moves(moves)
+                .label_swaps(moves);
+            let (wall, cpu) = (Instant::now(), cpu_seconds());
+            for _ in 0..10 {
+                lcmcr(t.lists(), t.counts(), &opts, None).unwrap();
+            }
+            let (wall, cpu) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+            let sweeps = 10.0 * opts.sweeps_per_chain().unwrap() as f64;
+            eprintln!(
+                "{name}{}: 10 single-chain standard runs (20,500 sweeps each): {:.0} sweeps per \
+                 CPU-s, {:.0} per wall-s",
+                if moves { "" } else { " (LCMCR's plain sweep)" },
+                sweeps / cpu,
+                sweeps / wall
+            );
         }
-        let (wall, cpu) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
-        let sweeps = 10.0 * opts.sweeps_per_chain().unwrap() as f64;
-        eprintln!(
-            "{name}: 10 single-chain standard runs (20,500 sweeps each): {:.0} sweeps per CPU-s, \
-             {:.0} per wall-s",
-            sweeps / cpu,
-            sweeps / wall
-        );
     }
-    for (name, samples) in [
-        ("ukdat_5", 25_000u64),
-        ("kosovo", 10_000),
-        ("western", 1_000),
+    for (name, samples, seed, moves) in [
+        ("ukdat_5", 25_000u64, 1, true),
+        ("ukdat_5", 25_000, 2, true),
+        ("ukdat_5", 25_000, 3, true),
+        ("ukdat_5", 25_000, 4, true),
+        ("ukdat_5", 25_000, 5, true),
+        ("ukdat_5", 25_000, 1, false),
+        ("kosovo", 10_000, 1, true),
+        ("western", 1_000, 1, true),
     ] {
         let t = table(name);
-        let opts = LcmcrOptions::default().samples(samples).seed(1);
+        let opts = LcmcrOptions::default()
+            .samples(samples)
+            .seed(seed)
+            .collapsed_moves(moves)
+            .label_swaps(moves);
         let (start, cpu) = (Instant::now(), cpu_seconds());
         let p = lcmcr(t.lists(), t.counts(), &opts, None).unwrap();
         let (secs, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu);
         let ess = p.diagnostics.ess_bulk.unwrap_or(f64::NAN);
         eprintln!(
-            "{name}: 4 chains x {samples} draws (thinning 10), {secs:.2} s wall ({cpu:.2} CPU-s), \
-             R-hat {:.4}, bulk ESS {ess:.0} => {:.0} ESS per wall-s ({:.0} per CPU-s / 2), \
-             {:.0} sweeps per wall-s",
+            "{name} seed {seed}{}: 4 chains x {samples} draws (thinning 10), {secs:.2} s wall \
+             ({cpu:.2} CPU-s), R-hat {:.4}, bulk ESS {ess:.0} => {:.0} ESS per wall-s \
+             ({:.0} per CPU-s / 2), {:.0} sweeps per wall-s",
+            if moves {
+                ""
+            } else {
+                " (LCMCR's plain sampler)"
+            },
             p.diagnostics.rhat.unwrap_or(f64::NAN),
             ess / secs,
             2.0 * ess / cpu,

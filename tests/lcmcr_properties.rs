@@ -80,7 +80,8 @@ proptest! {
     ) {
         let o = LcmcrOptions {
             classes, a_alpha: a, b_alpha: b, warmup, burnin, samples, thinning, chains,
-            seed: 1, levels: vec![level], label_swaps: true, until_converged: until,
+            seed: 1, levels: vec![level], label_swaps: true, collapsed_moves: true,
+            until_converged: until,
         };
         if o.validate().is_err() {
             let r = lcmcr(2, &[0, 3, 4, 1], &o, None);

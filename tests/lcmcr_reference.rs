@@ -15,13 +15,13 @@ use darkfigure::data::io::{read_table, Format};
 use darkfigure::estimators::lcmcr::{lcmcr, LcmcrOptions, LcmcrPosterior};
 use serde_json::Value;
 
-/// `swaps`: the label-swap move (our default) or LCMCR's plain Gibbs sampler.
+/// `moves`: the collapsed moves and label swaps (our default) or LCMCR's plain Gibbs sampler.
 fn run(
     dataset: &str,
     chains: usize,
     samples: u64,
     seed: u64,
-    swaps: bool,
+    moves: bool,
 ) -> (LcmcrPosterior, Value) {
     let table = read_table(
         format!("{}/data/{dataset}.csv", env!("CARGO_MANIFEST_DIR")),
@@ -47,7 +47,8 @@ fn run(
         .chains(chains)
         .samples(samples)
         .levels(vec![0.01, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.99])
-        .label_swaps(swaps)
+        .label_swaps(moves)
+        .collapsed_moves(moves)
         .seed(seed);
     (
         lcmcr(table.lists(), table.counts(), &opts, None).unwrap(),
@@ -106,7 +107,7 @@ fn artificial_3_every_quantile_within_3_percent() {
 
 #[test]
 fn artificial_3_plain_gibbs_every_quantile_within_3_percent() {
-    // LCMCR's sampler without the label-swap move: 4 chains × 10,000 draws.
+    // LCMCR's sampler without our moves: 4 chains × 10,000 draws.
     let (post, reference) = run("artificial_3", 4, 10_000, 2025, false);
     check_all_quantiles("artificial_3 (plain)", &post, &reference, 0.03);
     check_central("artificial_3 (plain)", &post, &reference);

@@ -520,7 +520,7 @@ impl From<&crate::estimators::lcmcr::ParamSummary> for TracedReport {
 
 /// The `posterior` object of LCMCR: `{chains, draws_per_chain, mean, median, sd,
 /// quantiles: {level → value}, rhat, ess_bulk, ess_tail, per_chain, alpha, occupied_classes,
-/// converged, warnings, sweeps_per_chain, classes, label_swaps}`.
+/// converged, warnings, sweeps_per_chain, classes, label_swaps, collapsed_moves}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LcmcrReport {
     /// Chains.
@@ -557,6 +557,8 @@ pub struct LcmcrReport {
     pub classes: usize,
     /// Whether label-swap moves were added to LCMCR's Gibbs sweep.
     pub label_swaps: bool,
+    /// Whether the collapsed moves of each class's λ and ν were added.
+    pub collapsed_moves: bool,
 }
 
 impl From<&crate::estimators::lcmcr::LcmcrPosterior> for LcmcrReport {
@@ -583,6 +585,7 @@ impl From<&crate::estimators::lcmcr::LcmcrPosterior> for LcmcrReport {
             sweeps_per_chain: p.sweeps_per_chain,
             classes: p.options.classes,
             label_swaps: p.options.label_swaps,
+            collapsed_moves: p.options.collapsed_moves,
         }
     }
 }

@@ -241,6 +241,10 @@ pub struct McmcArgs {
     /// LCMCR: LCMCR's plain Gibbs sampler, without the label-swap moves.
     #[arg(long)]
     pub no_label_swaps: bool,
+    /// LCMCR: without the collapsed moves of each class's λ and ν (with --no-label-swaps:
+    /// LCMCR's plain Gibbs sampler).
+    #[arg(long)]
+    pub no_collapsed_moves: bool,
     /// LCMCR: write every retained draw (chain, draw, N, alpha, occupied classes) to this CSV.
     #[arg(long, value_name = "FILE.csv")]
     pub draws_out: Option<String>,

@@ -83,6 +83,7 @@ pub fn run_estimate(a: &EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
             until_converged: mc.until_converged,
             max_sweeps: mc.max_sweeps,
             no_label_swaps: mc.no_label_swaps,
+            no_collapsed_moves: mc.no_collapsed_moves,
         },
         dga: DgaRequest {
             delta: d.delta,

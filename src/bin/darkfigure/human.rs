@@ -157,11 +157,16 @@ pub fn estimate(o: &mut String, r: &EstimateReport) {
         let f = |x: Option<f64>| x.map_or("-".into(), |v| format!("{v:.3}"));
         wln!(
             o,
-            "Posterior ({} chains x {} draws, K = {}{}): median {}, mean {}, sd {}",
+            "Posterior ({} chains x {} draws, K = {}{}{}): median {}, mean {}, sd {}",
             p.chains,
             p.draws_per_chain,
             p.classes,
             if p.label_swaps { ", label swaps" } else { "" },
+            if p.collapsed_moves {
+                ", collapsed moves"
+            } else {
+                ""
+            },
             big(p.median),
             big(p.mean),
             big(p.sd)

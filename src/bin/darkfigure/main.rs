@@ -74,6 +74,7 @@ fn flag(name: &str) -> Option<&'static str> {
         "until_converged" => "--until-converged",
         "max_sweeps" => "--max-sweeps",
         "no_label_swaps" => "--no-label-swaps",
+        "no_collapsed_moves" => "--no-collapsed-moves",
         "draws_out" => "--draws-out",
         "delta" => "--delta",
         "prior" => "--prior",
@@ -277,6 +278,7 @@ fn estimate_request(
             until_converged: mc.until_converged,
             max_sweeps: mc.max_sweeps,
             no_label_swaps: mc.no_label_swaps,
+            no_collapsed_moves: mc.no_collapsed_moves,
         },
         dga: DgaRequest {
             delta: a.dga.delta,

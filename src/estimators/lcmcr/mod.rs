@@ -5,8 +5,10 @@
 //! probabilities λ_jk. With the prior p(N) ∝ 1/N (truncated at n0 ≤ 20·n), a Gibbs sampler
 //! draws N = n + n0 from its posterior. This module re-implements the sampler of the R package
 //! LCMCR 0.4.14 (`lcmCR()` + `lcmCR_PostSampl()`) step by step — see
-//! `shared/docs/methods/lcmcr.md` — adds an (optional, posterior-preserving) label-swap move,
-//! and runs several chains in parallel with rank-normalised R-hat and bulk/tail ESS
+//! `shared/docs/methods/lcmcr.md` — adds two (optional, posterior-preserving) moves, a
+//! collapsed Metropolis–Hastings move of each class's λ and ν with n0 summed out
+//! (`sampler/collapsed.rs`: on UK five lists it raises the bulk ESS of N of 4 chains × 5,000
+//! draws from 10 to between 13 and 1,858 over six seeds, median about 950) and a label swap, and runs several chains in parallel with rank-normalised R-hat and bulk/tail ESS
 //! (Vehtari et al. 2021) on the draws.
 //!
 //! The engine takes raw data (`t` lists, `2^t` counts indexed by bitmask) and imports nothing
@@ -63,7 +65,8 @@ const PROGRESS_EVERY: u64 = 1_000;
 
 /// Options of [`lcmcr`]. Defaults are LCMCR's standard run (K = 10, α ~ Gamma(0.25, 0.25),
 /// 500 warm-up sweeps, burn-in 10,000, 1,000 draws at thinning 10) on 4 chains, seed 1234,
-/// with label-swap moves added (`label_swaps`; off for LCMCR's plain sampler).
+/// with the collapsed moves and label swaps added (`collapsed_moves`, `label_swaps`; both off
+/// for LCMCR's plain sampler).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LcmcrOptions {
     /// Truncation K of the stick-breaking prior (number of latent classes), ≥ 2.
@@ -88,15 +91,25 @@ pub struct LcmcrOptions {
     pub levels: Vec<f64>,
     /// After every sweep past the warm-up, propose a label swap of two occupied classes
     /// (a Metropolis–Hastings move that leaves the posterior unchanged; see below). LCMCR
-    /// has no such move: `false` gives its plain Gibbs sampler.
+    /// has no such move.
     ///
     /// The move exchanges the individuals and the λ of two occupied classes and is accepted
     /// with probability `min(1, (ν_j/ν_l)^{c_l − c_j})` (Hastie, Liverani & Richardson 2015,
     /// move 1). It lets the chains leave configurations where a large class sits behind a
     /// small one in the stick-breaking order. On UK five lists, 4 chains × 10,000 draws with
     /// seeds 1–4 gave R-hat 1.07, 1.008, 1.011, 1.50 with it and 1.58, 1.58, 1.18, 1.34
-    /// without; the N posterior there is bimodal and still mixes slowly.
+    /// without (both without the collapsed moves); the N posterior there is bimodal.
+    /// `false` together with `collapsed_moves: false` gives LCMCR's plain Gibbs sampler.
     pub label_swaps: bool,
+    /// In every sweep (warm-up included), after λ and ν are drawn, propose for each class a
+    /// collapsed Metropolis–Hastings move of its λ and ν on the posterior with n0 and the
+    /// classes of the unobserved summed out, before those are drawn afresh (partially
+    /// collapsed Gibbs; `sampler/collapsed.rs` gives the target, the move and its Jacobian).
+    /// It leaves the posterior unchanged and shortcuts the slow exchange between n0 and the
+    /// capture probabilities: on UK five lists, 4 chains × 5,000 draws with seeds 1–6 gave
+    /// bulk ESS of N 1,858, 1,394, 13, 507, 248, 1,495 with it (and the label swaps)
+    /// against 10 with the plain sampler (seed 1, R-hat 1.30). LCMCR has no such move.
+    pub collapsed_moves: bool,
     /// Keep adding blocks of [`BLOCK_DRAWS`] retained draws per chain until R-hat ≤ 1.01 and
     /// bulk ESS ≥ 400 for N, or until a further block would take a chain past this many
     /// sweeps (counting warm-up and burn-in).
@@ -117,6 +130,7 @@ impl Default for LcmcrOptions {
             seed: 1234,
             levels: Vec::new(),
             label_swaps: true,
+            collapsed_moves: true,
             until_converged: None,
         }
     }
@@ -169,9 +183,14 @@ impl LcmcrOptions {
         self.levels = levels;
         self
     }
-    /// Builder: label-swap moves on (`true`, the default) or off (LCMCR's plain sampler).
+    /// Builder: label-swap moves on (`true`, the default) or off.
     pub fn label_swaps(mut self, on: bool) -> Self {
         self.label_swaps = on;
+        self
+    }
+    /// Builder: collapsed moves on (`true`, the default) or off.
+    pub fn collapsed_moves(mut self, on: bool) -> Self {
+        self.collapsed_moves = on;
         self
     }
     /// Builder: run until converged, with at most `max_sweeps` per chain.
@@ -306,8 +325,9 @@ impl LcmcrOptions {
 /// of a chain (from worker threads, so not necessarily in increasing order).
 ///
 /// Each chain runs LCMCR's initialisation (with its warm-up), the burn-in and the retained
-/// sweeps; by default every sweep after the warm-up is followed by a label-swap move
-/// ([`LcmcrOptions::label_swaps`]). An until-converged run that reaches its maximum
+/// sweeps; by default every sweep includes the collapsed moves
+/// ([`LcmcrOptions::collapsed_moves`]) and every sweep after the warm-up is followed by a
+/// label-swap move ([`LcmcrOptions::label_swaps`]). An until-converged run that reaches its maximum
 /// unconverged is not an error: the result has `converged: false` and a warning.
 ///
 /// # Errors
@@ -353,6 +373,7 @@ pub fn lcmcr(
                 opts.seed,
                 c as u64,
             );
+            s.set_collapsed(opts.collapsed_moves);
             s.initialise(opts.warmup);
             tick(opts.warmup);
             run(&mut s, opts.label_swaps, opts.burnin, 1, None, &tick);

@@ -4,8 +4,9 @@
 //! relabelling by decreasing ν) and the log-space state follow
 //! `shared/docs/methods/lcmcr.md` §2–§5; the step numbers in the comments are those of §3.
 //! The sampler targets the same posterior as LCMCR; its random numbers are not GSL's, so the
-//! draws agree in distribution, not bit for bit. [`Sampler::label_swap`] is an extra
-//! Metropolis–Hastings move (not in LCMCR) that leaves the posterior unchanged.
+//! draws agree in distribution, not bit for bit. [`Sampler::label_swap`] and the collapsed
+//! moves of [`collapsed`] (run inside the sweep after step 3 when switched on) are extra
+//! Metropolis–Hastings moves (not in LCMCR) that leave the posterior unchanged.
 //!
 //! A sweep costs O(M·K·J) for the M distinct observed histories (plus the binomial draws of
 //! the multinomials) and allocates nothing: every buffer is sized in [`Sampler::new`].
@@ -52,6 +53,9 @@ pub(crate) struct Sampler {
     n0: u64,
     alpha: f64,
     k_star: u32,
+    /// Run the collapsed moves of [`collapsed`] in every sweep.
+    collapsed: bool,
+    moves: collapsed::Scratch,
     rng: ChaCha8Rng,
 }
 
@@ -113,8 +117,15 @@ impl Sampler {
             n0: 0,
             alpha: 1.0,
             k_star: 0,
+            collapsed: false,
+            moves: collapsed::Scratch::new(t, k),
             rng,
         }
+    }
+
+    /// Whether every sweep runs the collapsed moves of [`collapsed`] after step 3.
+    pub(crate) fn set_collapsed(&mut self, on: bool) {
+        self.collapsed = on;
     }
 
     /// LCMCR's `Initializes` (lcmcr.md §4): ν from the stick-breaking prior at α = 1, every
@@ -224,6 +235,9 @@ impl Sampler {
             acc += l1mv;
         }
         self.log_nu[kn - 1] = acc;
+        if self.collapsed {
+            self.collapsed_moves();
+        }
         // Step 4: π0 = Σ_k ν_k Π_j (1 − λ_jk); w keeps the log terms for step 6.
         let w = &mut self.w;
         w.copy_from_slice(&self.log_nu);
@@ -351,6 +365,9 @@ impl Sampler {
         }
     }
 }
+
+#[path = "collapsed.rs"]
+mod collapsed;
 
 #[cfg(test)]
 #[path = "sampler_tests.rs"]

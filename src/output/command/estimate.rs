@@ -38,6 +38,8 @@ pub struct LcmcrRequest {
     pub max_sweeps: Option<u64>,
     /// `--no-label-swaps`.
     pub no_label_swaps: bool,
+    /// `--no-collapsed-moves`.
+    pub no_collapsed_moves: bool,
 }
 
 impl LcmcrRequest {
@@ -53,6 +55,7 @@ impl LcmcrRequest {
             ("until_converged", self.until_converged),
             ("max_sweeps", self.max_sweeps.is_some()),
             ("no_label_swaps", self.no_label_swaps),
+            ("no_collapsed_moves", self.no_collapsed_moves),
         ]
         .into_iter()
         .find(|(_, set)| *set)
@@ -246,6 +249,7 @@ impl EstimateRequest {
             seed: self.seed.unwrap_or(d.seed),
             levels: vec![lo, hi],
             label_swaps: !m.no_label_swaps,
+            collapsed_moves: !m.no_collapsed_moves,
             until_converged: m
                 .until_converged
                 .then(|| m.max_sweeps.unwrap_or(LCMCR_MAX_SWEEPS)),
