@@ -523,6 +523,7 @@ def estimate(
     until_converged: bool = False,
     max_sweeps: Optional[int] = None,
     no_label_swaps: bool = False,
+    no_collapsed_moves: bool = False,
     delta: Optional[float] = None,
     prior: Optional[str] = None,
     grid: Union[None, str, int] = None,
@@ -566,7 +567,8 @@ def estimate(
       ``level`` (0.95); ``bootstrap`` B replicates, ``seed`` (1234), ``bootstrap_kind``
       (``"nonparametric"``/``"parametric"``), ``max_replicates``, ``replay`` (a CSV path).
     * lcmcr: ``classes``, ``chains``, ``burnin``, ``samples``, ``thinning``,
-      ``alpha_prior=(a, b)``, ``until_converged``, ``max_sweeps``, ``no_label_swaps``.
+      ``alpha_prior=(a, b)``, ``until_converged``, ``max_sweeps``, ``no_label_swaps``,
+      ``no_collapsed_moves`` (both: LCMCR's plain Gibbs sampler).
     * dga: ``delta``, ``prior`` (``"improper"`` or ``"lognormal:MU,SD"``), ``grid``
       (``"auto"`` or the largest unobserved count), ``max_clique``, ``top``, ``work_limit``.
     * ``interval="calibrated"``: ``calibration_tables`` (200), ``calibration_interval``,
@@ -621,7 +623,8 @@ def estimate(
                 max_replicates=max_replicates, replay=replay is not None, classes=classes,
                 chains=chains, burnin=burnin, samples=samples, thinning=thinning,
                 alpha_prior=alpha_prior, until_converged=until_converged,
-                max_sweeps=max_sweeps, no_label_swaps=no_label_swaps, delta=delta,
+                max_sweeps=max_sweeps, no_label_swaps=no_label_swaps,
+                no_collapsed_moves=no_collapsed_moves, delta=delta,
                 prior=prior, grid=None if grid is None else str(grid),
                 max_clique=max_clique, top=top, work_limit=work_limit,
                 calibration_tables=calibration_tables,
@@ -650,7 +653,8 @@ def estimate(
             replay=None if replay is None else os.fspath(replay),
             classes=classes, chains=chains, burnin=burnin, samples=samples,
             thinning=thinning, alpha_prior=alpha_prior, until_converged=until_converged,
-            max_sweeps=max_sweeps, no_label_swaps=no_label_swaps, delta=delta, prior=prior,
+            max_sweeps=max_sweeps, no_label_swaps=no_label_swaps,
+            no_collapsed_moves=no_collapsed_moves, delta=delta, prior=prior,
             grid=None if grid is None else str(grid), max_clique=max_clique, top=top,
             work_limit=work_limit, calibration_tables=calibration_tables,
             calibration_interval=calibration_interval, calibration_truth=calibration_truth,

@@ -200,7 +200,7 @@ fn refused(name: &'static str, why: &str) -> PyErr {
     bootstrap=None, seed=None, bootstrap_kind=None, pthresh=None, max_order=None, ntop=None,
     max_replicates=None, replay=false, classes=None, chains=None, burnin=None, samples=None,
     thinning=None, alpha_prior=None, until_converged=false, max_sweeps=None,
-    no_label_swaps=false, delta=None, prior=None, grid=None, max_clique=None, top=None,
+    no_label_swaps=false, no_collapsed_moves=false, delta=None, prior=None, grid=None, max_clique=None, top=None,
     work_limit=None, calibration_tables=None, calibration_interval=None,
     calibration_truth=None, threads=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
@@ -234,6 +234,7 @@ pub fn covariate_estimate(
     until_converged: bool,
     max_sweeps: Option<u64>,
     no_label_swaps: bool,
+    no_collapsed_moves: bool,
     delta: Option<f64>,
     prior: Option<String>,
     grid: Option<String>,
@@ -277,6 +278,7 @@ pub fn covariate_estimate(
             until_converged,
             max_sweeps,
             no_label_swaps,
+            no_collapsed_moves,
         },
         dga: DgaRequest {
             delta,

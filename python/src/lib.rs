@@ -418,7 +418,7 @@ impl Run {
     limit=None, interval=None, level=None, bootstrap=None, seed=None, bootstrap_kind=None,
     ntop=None, max_replicates=None, replay=None, classes=None, chains=None, burnin=None,
     samples=None, thinning=None, alpha_prior=None, until_converged=false, max_sweeps=None,
-    no_label_swaps=false, delta=None, prior=None, grid=None, max_clique=None, top=None,
+    no_label_swaps=false, no_collapsed_moves=false, delta=None, prior=None, grid=None, max_clique=None, top=None,
     work_limit=None, calibration_tables=None, calibration_interval=None, calibration_truth=None,
     threads=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
@@ -448,6 +448,7 @@ fn estimate(
     until_converged: bool,
     max_sweeps: Option<u64>,
     no_label_swaps: bool,
+    no_collapsed_moves: bool,
     delta: Option<f64>,
     prior: Option<String>,
     grid: Option<String>,
@@ -490,6 +491,7 @@ fn estimate(
             until_converged,
             max_sweeps,
             no_label_swaps,
+            no_collapsed_moves,
         },
         dga: DgaRequest {
             delta,
@@ -715,6 +717,7 @@ fn request_from(d: &Bound<'_, PyDict>) -> PyResult<EstimateRequest> {
         "until_converged",
         "max_sweeps",
         "no_label_swaps",
+        "no_collapsed_moves",
         "delta",
         "prior",
         "grid",
@@ -761,6 +764,7 @@ fn request_from(d: &Bound<'_, PyDict>) -> PyResult<EstimateRequest> {
             until_converged: item(d, "until_converged")?.unwrap_or(false),
             max_sweeps: item(d, "max_sweeps")?,
             no_label_swaps: item(d, "no_label_swaps")?.unwrap_or(false),
+            no_collapsed_moves: item(d, "no_collapsed_moves")?.unwrap_or(false),
         },
         dga: DgaRequest {
             delta: item(d, "delta")?,

@@ -10,7 +10,7 @@ estimate_population <- function(data, model = NULL, select = "stepwise", pthresh
                                 calibration_truth = NULL,
                                 classes = NULL, chains = NULL, burnin = NULL, samples = NULL,
                                 thinning = NULL, alpha_prior = NULL, until_converged = FALSE,
-                                max_sweeps = NULL, label_swaps = TRUE,
+                                max_sweeps = NULL, label_swaps = TRUE, collapsed_moves = TRUE,
                                 delta = NULL, prior = NULL, grid = NULL, max_clique = NULL,
                                 top = NULL, work_limit = NULL,
                                 lists = NULL, omit = NULL, merge = NULL, format = NULL,
@@ -65,7 +65,7 @@ estimate_population <- function(data, model = NULL, select = "stepwise", pthresh
   "model", "select", "pthresh", "nboot", "interval", "level", "method", "max_order", "limit",
   "ntop", "kind", "max_replicates", "calibration_tables", "calibration_interval",
   "calibration_truth", "classes", "chains", "burnin", "samples", "thinning", "alpha_prior",
-  "until_converged", "max_sweeps", "label_swaps", "delta", "prior", "grid", "max_clique", "top",
+  "until_converged", "max_sweeps", "label_swaps", "collapsed_moves", "delta", "prior", "grid", "max_clique", "top",
   "work_limit"
 )
 
@@ -94,6 +94,7 @@ estimate_population <- function(data, model = NULL, select = "stepwise", pthresh
        thinning = a$thinning, alpha_prior = a$alpha_prior,
        until_converged = if (isTRUE(a$until_converged)) TRUE,
        max_sweeps = a$max_sweeps, no_label_swaps = if (isFALSE(a$label_swaps)) TRUE,
+       no_collapsed_moves = if (isFALSE(a$collapsed_moves)) TRUE,
        delta = a$delta, prior = a$prior, grid = a$grid, max_clique = a$max_clique,
        top_graphs = a$top, work_limit = a$work_limit)
 }

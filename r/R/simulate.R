@@ -82,6 +82,10 @@ simulate_coverage <- function(data, model = NULL, select = NULL, method = NULL, 
       if (isFALSE(v)) words <- c(words, "--no-label-swaps")
       next
     }
+    if (k == "collapsed_moves") {
+      if (isFALSE(v)) words <- c(words, "--no-collapsed-moves")
+      next
+    }
     if (k == "until_converged") {
       if (isTRUE(v)) words <- c(words, "--until-converged")
       next

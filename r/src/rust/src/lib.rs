@@ -223,6 +223,7 @@ fn studied_request(o: &Opts, loaded: &Loaded) -> Res<EstimateRequest> {
         "until_converged",
         "max_sweeps",
         "no_label_swaps",
+        "no_collapsed_moves",
         "delta",
         "prior",
         "grid",
@@ -261,6 +262,7 @@ fn lcmcr_request(o: &Opts) -> Res<LcmcrRequest> {
         until_converged: o.bool("until_converged")?.unwrap_or(false),
         max_sweeps: o.u64("max_sweeps")?,
         no_label_swaps: o.bool("no_label_swaps")?.unwrap_or(false),
+        no_collapsed_moves: o.bool("no_collapsed_moves")?.unwrap_or(false),
     })
 }
 
@@ -609,6 +611,7 @@ fn argument(name: &str) -> Option<&'static str> {
         "until_converged" => "until_converged",
         "max_sweeps" => "max_sweeps",
         "no_label_swaps" => "label_swaps",
+        "no_collapsed_moves" => "collapsed_moves",
         "delta" => "delta",
         "prior" => "prior",
         "grid" => "grid",
