@@ -397,7 +397,20 @@ fn lcmcr_through_the_cli() {
     assert!(draws.starts_with("chain,draw,N,alpha,occupied_classes\n"));
     assert_eq!(draws.lines().count(), 1 + 4 * 200);
     let _ = (std::fs::remove_file(&svg), std::fs::remove_file(&csv));
+    // The moves are reported; both off is LCMCR's plain sampler, another stream of draws.
+    assert_eq!(v["posterior"]["collapsed_moves"], true);
+    assert_eq!(v["posterior"]["label_swaps"], true);
+    let mut plain = args.to_vec();
+    plain.extend(["--no-collapsed-moves", "--no-label-swaps"]);
+    let (code, p, err) = run(&plain);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p["posterior"]["collapsed_moves"], false);
+    assert_eq!(p["posterior"]["label_swaps"], false);
+    assert_ne!(p["posterior"]["mean"], v["posterior"]["mean"]);
     // LCMCR options belong to --method lcmcr; LCMCR is not bootstrapped.
+    let (code, _, err) = run(&["estimate", &f, "--no-collapsed-moves"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--no-collapsed-moves"), "{err}");
     let (code, _, err) = run(&["estimate", &f, "--chains", "2"]);
     assert_eq!(code, 2);
     assert!(err.contains("--chains") || err.contains("lcmcr"), "{err}");
