@@ -279,6 +279,7 @@ pub(crate) fn mse_path(engine: &Engine<'_>, warm: Option<&Fitted>) -> Result<(Se
     let mut fits = 0;
     let mut admit = |_: &[usize], _: &[usize], _: &[f64]| Ok(true);
     let mut rejected = Vec::new();
+    let mut prev = None;
     let bic = engine.run(
         start,
         &mains,
@@ -288,6 +289,7 @@ pub(crate) fn mse_path(engine: &Engine<'_>, warm: Option<&Fitted>) -> Result<(Se
         &mut fits,
         &mut admit,
         &mut rejected,
+        &mut prev,
     )?;
     let lower = bic.model.clone();
     let aic = engine.run(
@@ -299,6 +301,7 @@ pub(crate) fn mse_path(engine: &Engine<'_>, warm: Option<&Fitted>) -> Result<(Se
         &mut fits,
         &mut admit,
         &mut rejected,
+        &mut prev,
     )?;
     let lower = aic.model.clone();
     engine.run(
@@ -310,6 +313,7 @@ pub(crate) fn mse_path(engine: &Engine<'_>, warm: Option<&Fitted>) -> Result<(Se
         &mut fits,
         &mut admit,
         &mut rejected,
+        &mut prev,
     )?;
     let n = engine.y.iter().sum::<f64>();
     let search = tabulate(engine, &path, n, fits);
