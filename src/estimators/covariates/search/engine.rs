@@ -117,6 +117,40 @@ impl<'a> Engine<'a> {
         (f, q)
     }
 
+    /// [`Engine::columns`] of `cur` without its term `t`: the factor of the columns before
+    /// the term's is `cur`'s own (the factor is built column by column in the model's
+    /// order, and `cur.alias` was built so), only the later columns are added again.
+    fn drop_columns(&self, cur: &Fitted, t: usize) -> (AliasFactor, usize) {
+        let Some(at) = cur.model.iter().position(|&u| u == t) else {
+            return self.columns(&cur.model);
+        };
+        let before: usize = 1 + cur.model[..at]
+            .iter()
+            .map(|&u| self.space.groups[u].len())
+            .sum::<usize>();
+        let head: Vec<usize> = std::iter::once(0)
+            .chain(
+                cur.model[..at]
+                    .iter()
+                    .flat_map(|&u| self.space.groups[u].iter().copied()),
+            )
+            .collect();
+        debug_assert_eq!(head.len(), before);
+        let r = cur
+            .alias
+            .kept
+            .iter()
+            .take_while(|c| head.contains(c))
+            .count();
+        let mut f = Lattice::alias_prefix(&cur.alias, r);
+        let mut q = before;
+        for &u in &cur.model[at + 1..] {
+            self.lat.alias_extend(&mut f, &self.space.groups[u]);
+            q += self.space.groups[u].len();
+        }
+        (f, q)
+    }
+
     /// Fit `model`, from `warm`'s coefficients if given. If the lattice fitter's Cholesky
     /// fails (information numerically singular: a warm start far from the new optimum, or a
     /// fit drifting to the boundary), it is retried from R's start, and then by the dense QR
@@ -288,18 +322,15 @@ impl<'a> Engine<'a> {
             }
             v
         });
-        let earlier = |p: &'_ Step, key: (usize, bool)| -> Option<Cand> {
-            p.fits
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|f| f.1.clone())?
-        };
+        fn earlier(p: &Step, key: (usize, bool)) -> Option<&Cand> {
+            p.fits.iter().find(|(k, _)| *k == key)?.1.as_ref()
+        }
         cands
             .par_iter()
             .map_init(Work::default, |ws, &(t, add)| {
                 if let Some(p) = same {
                     if p.fits.iter().any(|(k, _)| *k == (t, add)) {
-                        return earlier(p, (t, add));
+                        return earlier(p, (t, add)).cloned();
                     }
                 }
                 let model = with(t, add);
@@ -308,7 +339,7 @@ impl<'a> Engine<'a> {
                     return None;
                 }
                 let moved: Option<Vec<f64>> = shift.as_ref().and_then(|sh| {
-                    let a = prev.and_then(|p| earlier(p, (t, add)))?.fit;
+                    let a = &prev.and_then(|p| earlier(p, (t, add)))?.fit;
                     let mut v = sh.clone();
                     for (&c, &b) in a.cols.iter().zip(&a.fit.beta) {
                         v[c] += b;
@@ -522,7 +553,7 @@ impl<'a> Engine<'a> {
             // The aliasing factor of every drop candidate (used twice below).
             let drop_factors: Vec<(usize, (AliasFactor, usize))> = drops
                 .iter()
-                .map(|&t| (t, self.columns(&with(t, false))))
+                .map(|&t| (t, self.drop_columns(&cur, t)))
                 .collect();
             // A drop that changes no rank is made at once (the last such).
             let zero_df_drop = drop_factors
