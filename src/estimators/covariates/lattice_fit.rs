@@ -177,31 +177,17 @@ impl Lattice {
             devold = dev;
         }
         let _ = n;
-        Some(self.finish(beta, dev, iterations, converged, rule, ws))
+        Some(self.finish(beta, dev, iterations, converged, ws))
     }
 
-    /// The fit at `beta` (the state in `ws`). A loose fit only scores a candidate: its
-    /// log-likelihood and `N̂` are left NaN (a fit that is kept is continued by
-    /// [`Lattice::refine`] or refitted first).
     fn finish(
         &self,
         beta: Vec<f64>,
         dev: f64,
         iterations: usize,
         converged: bool,
-        rule: Rule,
         ws: &Work,
     ) -> LatticeFit {
-        if matches!(rule, Rule::Loose { .. }) {
-            return LatticeFit {
-                beta,
-                deviance: dev,
-                log_likelihood: f64::NAN,
-                iterations,
-                converged,
-                nhat: f64::NAN,
-            };
-        }
         let log_eps = MU_FLOOR.ln();
         let loglik: f64 = (0..self.obs.len())
             .map(|i| self.y[i] * ws.eta[i].max(log_eps) - ws.mu[i])
@@ -395,7 +381,7 @@ impl Lattice {
         let step = d0_abs_max.max(d1_abs_max);
         let conv = rule.done(dev, sh.deviance, None, step);
         if conv || max_iterations == 1 {
-            return Some(self.finish(beta, dev, 1, conv, rule, ws));
+            return Some(self.finish(beta, dev, 1, conv, ws));
         }
         self.iterate(
             &cols,
