@@ -79,9 +79,22 @@ pub(crate) fn cholesky(a: &mut [f64], p: usize) -> bool {
         }
         let d = d.sqrt();
         row_j[j] = d;
-        // Column j of L below the diagonal: L_ij = (A_ij − L_i·L_j) / d.
-        for row_i in below.chunks_exact_mut(p) {
-            row_i[j] = (row_i[j] - dot(&row_i[..j], &row_j[..j])) / d;
+        // Column j of L below the diagonal: L_ij = (A_ij − L_i·L_j) / d, four rows at a
+        // time (each dot product computed exactly as `dot` computes it).
+        let lj = &row_j[..j];
+        let mut blocks = below.chunks_exact_mut(4 * p);
+        for block in &mut blocks {
+            let (r0, rest) = block.split_at_mut(p);
+            let (r1, rest) = rest.split_at_mut(p);
+            let (r2, r3) = rest.split_at_mut(p);
+            let s = dot4([&r0[..j], &r1[..j], &r2[..j], &r3[..j]], lj);
+            r0[j] = (r0[j] - s[0]) / d;
+            r1[j] = (r1[j] - s[1]) / d;
+            r2[j] = (r2[j] - s[2]) / d;
+            r3[j] = (r3[j] - s[3]) / d;
+        }
+        for row_i in blocks.into_remainder().chunks_exact_mut(p) {
+            row_i[j] = (row_i[j] - dot(&row_i[..j], lj)) / d;
         }
     }
     true
@@ -100,6 +113,33 @@ pub(crate) fn dot(x: &[f64], y: &[f64]) -> f64 {
     let mut t = (s[0] + s[1]) + (s[2] + s[3]);
     for (a, b) in rx.iter().zip(ry) {
         t += a * b;
+    }
+    t
+}
+
+/// Four dot products with one vector, each summed exactly as [`dot`] sums it.
+#[inline]
+fn dot4(x: [&[f64]; 4], y: &[f64]) -> [f64; 4] {
+    let n = y.len();
+    let m = n - n % 4;
+    let mut s = [[0.0; 4]; 4];
+    let mut i = 0;
+    while i < m {
+        let b = &y[i..i + 4];
+        for (sr, xr) in s.iter_mut().zip(&x) {
+            let a = &xr[i..i + 4];
+            for k in 0..4 {
+                sr[k] += a[k] * b[k];
+            }
+        }
+        i += 4;
+    }
+    let mut t = [0.0; 4];
+    for r in 0..4 {
+        t[r] = (s[r][0] + s[r][1]) + (s[r][2] + s[r][3]);
+        for k in m..n {
+            t[r] += x[r][k] * y[k];
+        }
     }
     t
 }
@@ -133,6 +173,20 @@ mod tests {
                 (o - want).abs() <= 4.0 * f64::EPSILON * want,
                 "{x}: {o} {want}"
             );
+        }
+    }
+
+    #[test]
+    fn four_dots_sum_as_one() {
+        let v =
+            |n: usize, a: f64| -> Vec<f64> { (0..n).map(|i| (a * i as f64 + 0.3).sin()).collect() };
+        for n in 0..23 {
+            let y = v(n, 1.7);
+            let x: Vec<Vec<f64>> = (0..4).map(|r| v(n, 0.9 + r as f64)).collect();
+            let d = dot4([&x[0], &x[1], &x[2], &x[3]], &y);
+            for r in 0..4 {
+                assert_eq!(d[r].to_bits(), dot(&x[r], &y).to_bits());
+            }
         }
     }
 

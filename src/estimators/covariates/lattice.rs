@@ -62,6 +62,8 @@ pub(crate) struct Lattice {
     /// Cube index of each observable and each unobserved cell.
     pub(super) obs: Vec<usize>,
     pub(super) unobs: Vec<usize>,
+    /// Cube indices of the cells that are not observable (every index not in `obs`).
+    pub(super) holes: Vec<usize>,
     pub(super) y: Vec<f64>,
     pub(super) ylny: Vec<f64>,
     pub(super) lgamma_sum: f64,
@@ -106,7 +108,8 @@ pub(crate) struct Shared {
 pub(crate) struct AliasFactor {
     /// Kept columns, in order.
     pub kept: Vec<usize>,
-    pub(super) rows: Vec<Vec<f64>>,
+    /// The factor's rows, packed: row `i` (`i + 1` entries) starts at `i(i + 1)/2`.
+    pub(super) rows: Vec<f64>,
 }
 
 /// A fit by the lattice fitter.
@@ -301,6 +304,11 @@ impl Lattice {
             .map(|(&h, &c)| h as usize + (c << t))
             .collect();
         let unobs: Vec<usize> = (0..table.n_combinations()).map(|c| c << t).collect();
+        let mut observable = vec![false; dims.iter().product()];
+        for &i in &obs {
+            observable[i] = true;
+        }
+        let holes = (0..observable.len()).filter(|&i| !observable[i]).collect();
         let y: Vec<f64> = table.counts().iter().map(|&c| c as f64).collect();
         let ylny = y
             .iter()
@@ -320,6 +328,7 @@ impl Lattice {
             binary3,
             obs,
             unobs,
+            holes,
             y,
             ylny,
             lgamma_sum,
@@ -397,10 +406,13 @@ impl Lattice {
         scratch: &mut Vec<f64>,
     ) {
         let size: usize = self.dims.iter().product();
-        out.clear();
+        // Every cell is written: the observable ones, then 0 on the others.
         out.resize(size, 0.0);
         for (k, &i) in self.obs.iter().enumerate() {
             out[i] = value(k);
+        }
+        for &i in &self.holes {
+            out[i] = 0.0;
         }
         let mut dims = self.dims.clone();
         let skip = if self.binary3 {
@@ -465,6 +477,15 @@ impl Lattice {
         }
     }
 
+    /// The factor of the first `r` kept columns of `f` (what extending from nothing by the
+    /// columns up to them gives).
+    pub(crate) fn alias_prefix(f: &AliasFactor, r: usize) -> AliasFactor {
+        AliasFactor {
+            kept: f.kept[..r].to_vec(),
+            rows: f.rows[..r * (r + 1) / 2].to_vec(),
+        }
+    }
+
     /// Extend the factor of the kept columns by `cols` (in order); returns those aliased.
     pub fn alias_extend(&self, f: &mut AliasFactor, cols: &[usize]) -> Vec<usize> {
         let mut aliased = Vec::new();
@@ -478,17 +499,23 @@ impl Lattice {
                 }
             };
             let gcc = g(c);
-            let mut row = Vec::with_capacity(f.kept.len() + 1);
+            let n = f.kept.len();
+            let start = f.rows.len();
+            debug_assert_eq!(start, n * (n + 1) / 2);
             for (i, &k) in f.kept.iter().enumerate() {
-                let s = dot(&row[..i], &f.rows[i][..i]);
-                row.push((g(k) - s) / f.rows[i][i]);
+                let ri = i * (i + 1) / 2;
+                let (done, row) = f.rows.split_at(start);
+                let s = dot(&row[..i], &done[ri..ri + i]);
+                let v = (g(k) - s) / done[ri + i];
+                f.rows.push(v);
             }
-            let d = gcc - dot(&row, &row);
+            let row = &f.rows[start..];
+            let d = gcc - dot(row, row);
             if !(gcc > 0.0) || !(d > ALIAS_PIVOT * gcc) {
                 aliased.push(c);
+                f.rows.truncate(start);
             } else {
-                row.push(d.sqrt());
-                f.rows.push(row);
+                f.rows.push(d.sqrt());
                 f.kept.push(c);
             }
         }

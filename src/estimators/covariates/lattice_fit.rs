@@ -119,7 +119,7 @@ impl Lattice {
                 let (mu, eta) = (&ws.mu, &ws.eta);
                 self.moments(|i| mu[i] * eta[i] + self.y[i] - mu[i], &mut rm, &mut ws.b);
             }
-            ws.gram.clear();
+            // Only the lower triangle is written and read (Cholesky, solve).
             ws.gram.resize(p * p, 0.0);
             ws.rhs.clear();
             for (i, &a) in cols.iter().enumerate() {
@@ -242,6 +242,51 @@ impl Lattice {
             score,
             deviance,
         })
+    }
+
+    /// A start for `shared`'s model without the columns at positions `gone` (of `sh.cols`):
+    /// the minimiser of the quadratic model of the deviance at `sh.beta` (its information
+    /// `H`) with those coefficients fixed at 0, `β − H⁻¹E (EᵀH⁻¹E)⁻¹ β_gone` — the
+    /// conditional shift of the other coefficients, as a Newton step of the reduced model
+    /// taken with the current information. Coefficients in `sh.cols` order (`gone` ones 0);
+    /// `None` if `EᵀH⁻¹E` is numerically singular.
+    pub fn drop_start(&self, sh: &Shared, gone: &[usize]) -> Option<Vec<f64>> {
+        let (p, m) = (sh.cols.len(), gone.len());
+        // X = H⁻¹E, column j in x[j·p..].
+        let mut x = vec![0.0; m * p];
+        for (j, &g) in gone.iter().enumerate() {
+            let xj = &mut x[j * p..(j + 1) * p];
+            xj[g] = 1.0;
+            solve(&sh.l, p, xj);
+        }
+        let mut vtt = vec![0.0; m * m];
+        for j in 0..m {
+            for (k, &g) in gone.iter().enumerate() {
+                vtt[j * m + k] = x[k * p + g];
+            }
+        }
+        for j in 0..m {
+            for k in 0..j {
+                let v = 0.5 * (vtt[j * m + k] + vtt[k * m + j]);
+                vtt[j * m + k] = v;
+                vtt[k * m + j] = v;
+            }
+        }
+        if !cholesky(&mut vtt, m) {
+            return None;
+        }
+        let mut w: Vec<f64> = gone.iter().map(|&g| sh.beta[g]).collect();
+        solve(&vtt, m, &mut w);
+        let mut beta = sh.beta.clone();
+        for (j, &wj) in w.iter().enumerate() {
+            for (b, &xv) in beta.iter_mut().zip(&x[j * p..(j + 1) * p]) {
+                *b -= xv * wj;
+            }
+        }
+        for &g in gone {
+            beta[g] = 0.0;
+        }
+        beta.iter().all(|b| b.is_finite()).then_some(beta)
     }
 
     /// Fit `shared`'s model plus the columns `new` (kept, independent), the first step done by

@@ -338,6 +338,7 @@ impl Selector {
                     &mut fits,
                     &mut admit,
                     &mut rejected,
+                    &mut None,
                 )?;
                 out.models_examined = fits + path.len();
                 out.steps = path
@@ -441,6 +442,7 @@ impl Selector {
                         &mut fits,
                         &mut admit,
                         &mut rejected,
+                        &mut None,
                     )?
                     .model
             }

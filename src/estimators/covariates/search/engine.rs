@@ -1,6 +1,6 @@
 //! The `step()` engine of [`super::model_search`]: candidate scopes, scoring, acceptance.
 
-use super::super::lattice::{AliasFactor, Lattice, LatticeFit, Work};
+use super::super::lattice::{AliasFactor, Lattice, LatticeFit, Shared, Work};
 use super::super::lattice_fit::Rule;
 use super::{Phase, SearchOptions, Space};
 use crate::error::{Error, Result};
@@ -30,6 +30,22 @@ pub(crate) struct Fitted {
     /// Columns, aliased included.
     pub(crate) q: usize,
     pub(crate) fit: LatticeFit,
+}
+
+/// The candidate fits of one step, kept to start the next step's.
+#[derive(Clone, Debug)]
+pub(crate) struct Step {
+    /// The model the candidates were fitted from.
+    cur: Fitted,
+    /// Each candidate `(term, add)` and its loose fit (`None`: failed or no new column).
+    fits: Vec<((usize, bool), Option<Cand>)>,
+}
+
+/// A candidate's loose fit; `base`: by [`Engine::base_fit`].
+#[derive(Clone, Debug)]
+pub(crate) struct Cand {
+    fit: Fitted,
+    base: bool,
 }
 
 /// Whether a model may be accepted (the existence-aware rules; `model`, its columns and a
@@ -101,6 +117,40 @@ impl<'a> Engine<'a> {
         (f, q)
     }
 
+    /// [`Engine::columns`] of `cur` without its term `t`: the factor of the columns before
+    /// the term's is `cur`'s own (the factor is built column by column in the model's
+    /// order, and `cur.alias` was built so), only the later columns are added again.
+    fn drop_columns(&self, cur: &Fitted, t: usize) -> (AliasFactor, usize) {
+        let Some(at) = cur.model.iter().position(|&u| u == t) else {
+            return self.columns(&cur.model);
+        };
+        let before: usize = 1 + cur.model[..at]
+            .iter()
+            .map(|&u| self.space.groups[u].len())
+            .sum::<usize>();
+        let head: Vec<usize> = std::iter::once(0)
+            .chain(
+                cur.model[..at]
+                    .iter()
+                    .flat_map(|&u| self.space.groups[u].iter().copied()),
+            )
+            .collect();
+        debug_assert_eq!(head.len(), before);
+        let r = cur
+            .alias
+            .kept
+            .iter()
+            .take_while(|c| head.contains(c))
+            .count();
+        let mut f = Lattice::alias_prefix(&cur.alias, r);
+        let mut q = before;
+        for &u in &cur.model[at + 1..] {
+            self.lat.alias_extend(&mut f, &self.space.groups[u]);
+            q += self.space.groups[u].len();
+        }
+        (f, q)
+    }
+
     /// Fit `model`, from `warm`'s coefficients if given. If the lattice fitter's Cholesky
     /// fails (information numerically singular: a warm start far from the new optimum, or a
     /// fit drifting to the boundary), it is retried from R's start, and then by the dense QR
@@ -134,15 +184,24 @@ impl<'a> Engine<'a> {
         rule: Rule,
         ws: &mut Work,
     ) -> Result<Fitted> {
+        let start = warm.map(|w| (w.cols.as_slice(), w.fit.beta.as_slice()));
+        self.fit_from(model, (alias, q), start, rule, ws)
+    }
+
+    /// [`Engine::fit_factored`] from the coefficients `start` (columns, values; columns not
+    /// given start at 0).
+    fn fit_from(
+        &self,
+        model: Vec<usize>,
+        (alias, q): (AliasFactor, usize),
+        start: Option<(&[usize], &[f64])>,
+        rule: Rule,
+        ws: &mut Work,
+    ) -> Result<Fitted> {
         let cols = alias.kept.clone();
-        let start: Option<Vec<f64>> = warm.map(|w| {
+        let start: Option<Vec<f64>> = start.map(|(wc, wb)| {
             cols.iter()
-                .map(|c| {
-                    w.cols
-                        .iter()
-                        .position(|x| x == c)
-                        .map_or(0.0, |i| w.fit.beta[i])
-                })
+                .map(|c| wc.iter().position(|x| x == c).map_or(0.0, |i| wb[i]))
                 .collect()
         });
         let maxit = self.opts.max_iterations;
@@ -166,80 +225,230 @@ impl<'a> Engine<'a> {
         })
     }
 
-    /// Score every candidate (`(term, add)`) against `cur` with penalty `k`: loose fits
-    /// first, the close ones refined. `None` for a candidate that changes no rank or whose
-    /// fit fails.
-    fn score(
+    /// A candidate's loose fit (`model`, an addition if `add`) from `cur` as the search has always started it:
+    /// an addition from `cur` with its new columns at 0 (the first step on the shared
+    /// factor, [`Lattice::fit_extended`]), a drop from `cur` without the term; R's start and
+    /// then the dense IRLS if those fail. `None`: the fit failed or no column is added.
+    #[allow(clippy::too_many_arguments)]
+    fn base_fit(
         &self,
         cur: &Fitted,
+        shared: Option<&Shared>,
+        add: bool,
+        model: Vec<usize>,
+        (alias, q): (AliasFactor, usize),
+        ws: &mut Work,
+    ) -> Option<Fitted> {
+        if add {
+            if let Some(sh) = shared {
+                let new: Vec<usize> = alias.kept[cur.cols.len()..].to_vec();
+                if new.is_empty() {
+                    return None;
+                }
+                let maxit = self.opts.max_iterations;
+                if let Some(fit) = self.lat.fit_extended(sh, &new, LOOSE, maxit, ws) {
+                    let cols = alias.kept.clone();
+                    return Some(Fitted {
+                        model,
+                        cols,
+                        alias,
+                        q,
+                        fit,
+                    });
+                }
+            }
+        }
+        self.fit_factored(model, (alias, q), Some(cur), LOOSE, ws)
+            .ok()
+    }
+
+    /// The columns (aliasing factor, all columns) of candidate `(t, add)` of `cur`.
+    fn candidate_columns(
+        &self,
+        cur: &Fitted,
+        (t, add): (usize, bool),
+        model: &[usize],
+        drop_factors: &[(usize, (AliasFactor, usize))],
+    ) -> (AliasFactor, usize) {
+        if add {
+            // The term's columns come last in the model's order: extending the current
+            // factor is computing the model's.
+            let mut alias = cur.alias.clone();
+            self.lat.alias_extend(&mut alias, &self.space.groups[t]);
+            (alias, cur.q + self.space.groups[t].len())
+        } else {
+            match drop_factors.iter().find(|d| d.0 == t) {
+                Some((_, f)) => f.clone(),
+                None => self.columns(model),
+            }
+        }
+    }
+
+    /// Fit every candidate (`(term, add)`) of a step from `cur` loosely (`None`: its fit
+    /// failed or it adds no column).
+    ///
+    /// Each is first fitted from a close start: its fit in the previous step `prev` shifted
+    /// by the change of the current model, `β_prev(cand) + β(cur) − β(prev cur)` (off only
+    /// by the interaction of the two moves), or, for a drop without one, the conditional
+    /// shift of [`Lattice::drop_start`]. That fit is kept only if it meets the loose rule
+    /// (it then estimates the same maximum as [`Engine::base_fit`]'s, within the rule's
+    /// error); otherwise — no convergence, a singular information: fits near the boundary,
+    /// whose stopping point depends on the start — the candidate is fitted by
+    /// [`Engine::base_fit`]. When `prev` was taken from this same fit of the same model
+    /// (the first step of a run continues where the last one ended), its fits are reused.
+    #[allow(clippy::too_many_arguments)]
+    fn fit_candidates(
+        &self,
+        cur: &Fitted,
+        shared: Option<&Shared>,
         cands: &[(usize, bool)],
-        k: f64,
         with: &(dyn Fn(usize, bool) -> Vec<usize> + Sync),
         drop_factors: &[(usize, (AliasFactor, usize))],
-    ) -> Vec<Option<(Fitted, f64, bool)>> {
-        let c_cur = cur.criterion(k);
+        prev: Option<&Step>,
+    ) -> Vec<Option<Cand>> {
         let maxit = self.opts.max_iterations;
-        let shared = self
-            .lat
-            .shared(&cur.cols, &cur.fit.beta, &mut Work::default());
-        let loose: Vec<Option<(Fitted, f64)>> = cands
+        let same = prev.filter(|p| {
+            p.cur.model == cur.model && p.cur.cols == cur.cols && p.cur.fit.beta == cur.fit.beta
+        });
+        let p_all = self.space.columns.len();
+        // β(cur) − β(prev cur) over every column of the space.
+        let shift: Option<Vec<f64>> = prev.filter(|_| same.is_none()).map(|p| {
+            let mut v = vec![0.0; p_all];
+            for (&c, &b) in cur.cols.iter().zip(&cur.fit.beta) {
+                v[c] += b;
+            }
+            for (&c, &b) in p.cur.cols.iter().zip(&p.cur.fit.beta) {
+                v[c] -= b;
+            }
+            v
+        });
+        fn earlier(p: &Step, key: (usize, bool)) -> Option<&Cand> {
+            p.fits.iter().find(|(k, _)| *k == key)?.1.as_ref()
+        }
+        cands
             .par_iter()
             .map_init(Work::default, |ws, &(t, add)| {
+                if let Some(p) = same {
+                    if p.fits.iter().any(|(k, _)| *k == (t, add)) {
+                        return earlier(p, (t, add)).cloned();
+                    }
+                }
                 let model = with(t, add);
-                let f = match (&shared, add) {
-                    (Some(sh), true) => {
-                        let mut alias = cur.alias.clone();
-                        self.lat.alias_extend(&mut alias, &self.space.groups[t]);
-                        let new: Vec<usize> = alias.kept[cur.cols.len()..].to_vec();
-                        if new.is_empty() {
-                            return None;
-                        }
-                        let q = cur.q + self.space.groups[t].len();
-                        match self.lat.fit_extended(sh, &new, LOOSE, maxit, ws) {
-                            Some(fit) => Fitted {
+                let (alias, q) = self.candidate_columns(cur, (t, add), &model, drop_factors);
+                if alias.kept.len() == cur.cols.len() && add {
+                    return None;
+                }
+                let moved: Option<Vec<f64>> = shift.as_ref().and_then(|sh| {
+                    let a = &prev.and_then(|p| earlier(p, (t, add)))?.fit;
+                    let mut v = sh.clone();
+                    for (&c, &b) in a.cols.iter().zip(&a.fit.beta) {
+                        v[c] += b;
+                    }
+                    Some(alias.kept.iter().map(|&c| v[c]).collect())
+                });
+                let start = moved.or_else(|| {
+                    // The dropped term's coefficients set to 0 and the others shifted as
+                    // the current information says they would be.
+                    let gone: Vec<usize> = (0..cur.cols.len())
+                        .filter(|&i| self.space.groups[t].contains(&cur.cols[i]))
+                        .collect();
+                    let sh = shared.filter(|_| !add && !gone.is_empty())?;
+                    let b = self.lat.drop_start(sh, &gone)?;
+                    Some(
+                        alias
+                            .kept
+                            .iter()
+                            .map(|c| cur.cols.iter().position(|x| x == c).map_or(0.0, |i| b[i]))
+                            .collect(),
+                    )
+                });
+                if let Some(start) = start {
+                    let fit = self
+                        .lat
+                        .fit(&alias.kept, Some(&start), LOOSE, maxit, ws)
+                        .filter(|f| f.converged);
+                    if let Some(fit) = fit {
+                        let cols = alias.kept.clone();
+                        return Some(Cand {
+                            fit: Fitted {
                                 model,
-                                cols: alias.kept.clone(),
+                                cols,
                                 alias,
                                 q,
                                 fit,
                             },
-                            None => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
-                        }
+                            base: false,
+                        });
                     }
-                    (_, false) => match drop_factors.iter().find(|d| d.0 == t) {
-                        Some((_, f)) => self
-                            .fit_factored(model, f.clone(), Some(cur), LOOSE, ws)
-                            .ok()?,
-                        None => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
-                    },
-                    _ => self.fit_at(model, Some(cur), LOOSE, ws).ok()?,
-                };
-                let dr = f.rank() as f64 - cur.rank() as f64;
-                (dr != 0.0).then(|| {
-                    let s = c_cur + (f.fit.deviance - cur.fit.deviance) + k * dr;
-                    (f, s)
-                })
-            })
-            .collect();
-        let best = loose
-            .iter()
-            .flatten()
-            .map(|(_, s)| *s)
-            .fold(c_cur, f64::min);
-        loose
-            .into_par_iter()
-            .map_init(Work::default, |ws, c| {
-                let (f, s) = c?;
-                if s > best + REFINE_MARGIN {
-                    return Some((f, s, false));
                 }
+                self.base_fit(cur, shared, add, model, (alias, q), ws)
+                    .map(|fit| Cand { fit, base: true })
+            })
+            .collect()
+    }
+
+    /// Score the loose fits `loose` of `cands` against `cur` with penalty `k`; those whose
+    /// score is within [`REFINE_MARGIN`] of the best (or of `<none>`) are continued to R's
+    /// tolerance from [`Engine::base_fit`]'s fit (replacing theirs in `loose`), so that
+    /// their scores — which decide — are those of the search started as it always was.
+    /// `exact`: every candidate's fit is first made [`Engine::base_fit`]'s (the order of
+    /// all candidates then is that search's too). `None` for a candidate that changes no
+    /// rank or whose fit failed; the refined fit for those refined.
+    #[allow(clippy::too_many_arguments)]
+    fn score(
+        &self,
+        cur: &Fitted,
+        shared: Option<&Shared>,
+        cands: &[(usize, bool)],
+        loose: &mut [Option<Cand>],
+        with: &(dyn Fn(usize, bool) -> Vec<usize> + Sync),
+        drop_factors: &[(usize, (AliasFactor, usize))],
+        k: f64,
+        exact: bool,
+    ) -> Vec<Option<(f64, Option<LatticeFit>)>> {
+        let c_cur = cur.criterion(k);
+        let maxit = self.opts.max_iterations;
+        let rebase = |ws: &mut Work, i: usize, c: &mut Option<Cand>| {
+            if c.as_ref().is_some_and(|c| !c.base) {
+                let key = cands[i];
+                let model = with(key.0, key.1);
+                let factor = self.candidate_columns(cur, key, &model, drop_factors);
+                *c = self
+                    .base_fit(cur, shared, key.1, model, factor, ws)
+                    .map(|fit| Cand { fit, base: true });
+            }
+        };
+        if exact {
+            loose
+                .par_iter_mut()
+                .enumerate()
+                .for_each_init(Work::default, |ws, (i, c)| rebase(ws, i, c));
+        }
+        let score_of = |c: &Option<Cand>| -> Option<f64> {
+            let f = &c.as_ref()?.fit;
+            let dr = f.rank() as f64 - cur.rank() as f64;
+            (dr != 0.0).then_some(c_cur + (f.fit.deviance - cur.fit.deviance) + k * dr)
+        };
+        let scores: Vec<Option<f64>> = loose.iter().map(score_of).collect();
+        let best = scores.iter().flatten().copied().fold(c_cur, f64::min);
+        loose
+            .par_iter_mut()
+            .zip(&scores)
+            .enumerate()
+            .map_init(Work::default, |ws, (i, (c, &s))| {
+                let s = s?;
+                if s > best + REFINE_MARGIN {
+                    return Some((s, None));
+                }
+                rebase(ws, i, c);
+                let f = &c.as_ref()?.fit;
                 let dr = f.rank() as f64 - cur.rank() as f64;
                 let fit = self
                     .lat
                     .refine(&f.cols, &f.fit, Rule::R(self.opts.tolerance), maxit, ws)
-                    .unwrap_or(f.fit);
+                    .unwrap_or_else(|| f.fit.clone());
                 let s = c_cur + (fit.deviance - cur.fit.deviance) + k * dr;
-                Some((Fitted { fit, ..f }, s, true))
+                Some((s, Some(fit)))
             })
             .collect()
     }
@@ -293,6 +502,8 @@ impl<'a> Engine<'a> {
     /// One `step()` run from `cur` with penalty `k` above `lower`; appends accepted models.
     /// A chosen move is first offered to `admit`; a term it refuses is not offered again in
     /// this run and the next best move is tried (the model search admits everything).
+    /// `prev`: the last step of an earlier run from here (its fits start this run's first
+    /// step), left as this run's last step.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn run(
         &self,
@@ -304,6 +515,7 @@ impl<'a> Engine<'a> {
         fits: &mut usize,
         admit: &mut Admit<'_>,
         rejected: &mut Vec<Rejected>,
+        prev: &mut Option<Step>,
     ) -> Result<Fitted> {
         let sets = &self.space.terms.sets;
         let mut excluded: Vec<usize> = Vec::new();
@@ -341,7 +553,7 @@ impl<'a> Engine<'a> {
             // The aliasing factor of every drop candidate (used twice below).
             let drop_factors: Vec<(usize, (AliasFactor, usize))> = drops
                 .iter()
-                .map(|&t| (t, self.columns(&with(t, false))))
+                .map(|&t| (t, self.drop_columns(&cur, t)))
                 .collect();
             // A drop that changes no rank is made at once (the last such).
             let zero_df_drop = drop_factors
@@ -372,63 +584,130 @@ impl<'a> Engine<'a> {
                 .chain(adds.iter().map(|&t| (t, true)))
                 .collect();
             *fits += cands.len();
-            let mut scored = self.score(&cur, &cands, k, &with, &drop_factors);
-            let mut order: Vec<usize> = (0..cands.len())
-                .filter(|&i| scored[i].as_ref().is_some_and(|c| c.1 < c_cur))
-                .collect();
-            let score_of = |i: usize, s: &[Option<(Fitted, f64, bool)>]| {
-                s[i].as_ref().map_or(f64::INFINITY, |c| c.1)
-            };
-            order.sort_by(|&a, &b| score_of(a, &scored).total_cmp(&score_of(b, &scored)));
-            for i in order {
-                let (t, add) = cands[i];
-                let model = with(t, add);
-                let (cand, _, refined) = scored[i].take().expect("scored");
-                if !admit(&model, &cand.cols, &cand.fit.beta)? {
-                    if add {
-                        excluded.push(t);
+            let shared = self.lat.shared(&cur.cols, &cur.fit.beta, &mut ws);
+            let mut loose = self.fit_candidates(
+                &cur,
+                shared.as_ref(),
+                &cands,
+                &with,
+                &drop_factors,
+                prev.as_ref(),
+            );
+            let mut exact = false;
+            let mut tried: Vec<usize> = Vec::new();
+            'moves: loop {
+                let mut scored = self.score(
+                    &cur,
+                    shared.as_ref(),
+                    &cands,
+                    &mut loose,
+                    &with,
+                    &drop_factors,
+                    k,
+                    exact,
+                );
+                let score_of = |i: usize, s: &[Option<(f64, Option<LatticeFit>)>]| {
+                    s[i].as_ref().map_or(f64::INFINITY, |c| c.0)
+                };
+                let mut order: Vec<usize> = (0..cands.len())
+                    .filter(|&i| scored[i].as_ref().is_some_and(|c| c.0 < c_cur))
+                    .collect();
+                order.sort_by(|&a, &b| score_of(a, &scored).total_cmp(&score_of(b, &scored)));
+                for i in order {
+                    if tried.contains(&i) {
+                        continue;
                     }
-                    rejected.push(Rejected {
-                        at: path.len(),
-                        term: format!(
-                            "{} {}",
-                            if add { "+" } else { "-" },
-                            self.space.terms.label(sets[t])
-                        ),
-                    });
-                    continue;
-                }
-                let new = if self.replicate {
-                    if refined {
+                    tried.push(i);
+                    let (t, add) = cands[i];
+                    let model = with(t, add);
+                    let (mut cand, base) =
+                        loose[i].clone().map(|c| (c.fit, c.base)).expect("scored");
+                    let refined = match scored[i].take().expect("scored").1 {
+                        Some(fit) => {
+                            cand.fit = fit;
+                            true
+                        }
+                        None => false,
+                    };
+                    if !admit(&model, &cand.cols, &cand.fit.beta)? {
+                        if add {
+                            excluded.push(t);
+                        }
+                        rejected.push(Rejected {
+                            at: path.len(),
+                            term: format!(
+                                "{} {}",
+                                if add { "+" } else { "-" },
+                                self.space.terms.label(sets[t])
+                            ),
+                        });
+                        if !exact {
+                            // The next moves are taken in the order of every candidate's
+                            // score: make them all the search's own.
+                            exact = true;
+                            continue 'moves;
+                        }
+                        continue;
+                    }
+                    let cand = if refined || base || !self.replicate {
                         cand
                     } else {
-                        let fit = self
-                            .lat
-                            .refine(
-                                &cand.cols,
-                                &cand.fit,
-                                Rule::R(self.opts.tolerance),
-                                self.opts.max_iterations,
-                                &mut ws,
-                            )
-                            .unwrap_or_else(|| cand.fit.clone());
-                        Fitted { fit, ..cand }
+                        let factor = self.candidate_columns(&cur, (t, add), &model, &drop_factors);
+                        match self.base_fit(
+                            &cur,
+                            shared.as_ref(),
+                            add,
+                            model.clone(),
+                            factor,
+                            &mut ws,
+                        ) {
+                            Some(f) => f,
+                            None => cand,
+                        }
+                    };
+                    let new = if self.replicate {
+                        if refined {
+                            cand
+                        } else {
+                            let fit = self
+                                .lat
+                                .refine(
+                                    &cand.cols,
+                                    &cand.fit,
+                                    Rule::R(self.opts.tolerance),
+                                    self.opts.max_iterations,
+                                    &mut ws,
+                                )
+                                .unwrap_or_else(|| cand.fit.clone());
+                            Fitted { fit, ..cand }
+                        }
+                    } else {
+                        self.fit(model, None, &mut ws)?
+                    };
+                    let step = Step {
+                        cur: cur.clone(),
+                        fits: cands.iter().copied().zip(loose).collect(),
+                    };
+                    if new.criterion(k) >= c_cur + 1e-7 {
+                        *prev = Some(step);
+                        break 'steps;
                     }
-                } else {
-                    self.fit(model, None, &mut ws)?
-                };
-                if new.criterion(k) >= c_cur + 1e-7 {
-                    break 'steps;
+                    let label = self.space.terms.label(sets[t]);
+                    path.push((
+                        new.clone(),
+                        format!("{} {label}", if add { "+" } else { "-" }),
+                        phase,
+                    ));
+                    cur = new;
+                    *prev = Some(step);
+                    continue 'steps;
                 }
-                let label = self.space.terms.label(sets[t]);
-                path.push((
-                    new.clone(),
-                    format!("{} {label}", if add { "+" } else { "-" }),
-                    phase,
-                ));
-                cur = new;
-                continue 'steps;
+                break;
             }
+            *prev = Some(Step {
+                cur: cur.clone(),
+                fits: cands.iter().copied().zip(loose).collect(),
+            });
             break;
         }
         Ok(cur)

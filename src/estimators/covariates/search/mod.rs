@@ -27,7 +27,8 @@
 //! model's coefficients (new columns at 0). For an addition the first IRLS step has the
 //! current μ, so its information is the current one bordered by the new columns (block
 //! Cholesky on a factor shared by all additions), and the unweighted aliasing factor is
-//! extended rather than recomputed. Candidates are first fitted loosely (relative change
+//! extended rather than recomputed (for a drop, only the columns after the dropped term's
+//! are re-added to the current factor). Candidates are first fitted loosely (relative change
 //! `1e-5`, or an extrapolated remaining deviance decrease below `1e-3`); those within 0.05 of
 //! the best score (or of `<none>`) are continued to R's tolerance and decide — so candidate
 //! scores differ from R's only by R's own stopping error, far below the gaps between
@@ -35,6 +36,22 @@
 //! tolerance, so every reported number is R's iteration (the dense QR IRLS takes over when
 //! the lattice Cholesky fails). Candidates run in parallel (rayon); the result does not
 //! depend on the number of threads.
+//!
+//! ## Closer starts, the same decisions
+//! Most candidates of a step were candidates of the previous one too, which differed by one
+//! move. A candidate's loose fit is therefore first tried from its previous fit shifted by
+//! the current model's change, `β_prev(cand) + β(cur) − β(prev cur)` (a drop without one
+//! from the current fit with the other coefficients shifted as the current information
+//! says, [`super::lattice::Lattice::drop_start`]); the first step of a run reuses the last
+//! step's fits, made from the same model. Such a fit is kept only if it meets the loose rule
+//! (then it estimates the same maximum, within the rule's error); otherwise (no
+//! convergence, a singular information: fits drifting to the boundary, where the stopping
+//! point depends on the start) the candidate is fitted from the usual start. The candidates
+//! that decide — those continued to R's tolerance, and every candidate once an
+//! existence-aware rule refuses a move — are always fitted from the usual start, so their
+//! scores, the accepted fits and therefore every path, in the data and in every bootstrap
+//! replicate, are those of the search started as above (checked bit for bit on the
+//! bundled data). This cuts the IRLS iterations of a search by about 40%.
 
 mod engine;
 
@@ -279,6 +296,7 @@ pub(crate) fn mse_path(engine: &Engine<'_>, warm: Option<&Fitted>) -> Result<(Se
     let mut fits = 0;
     let mut admit = |_: &[usize], _: &[usize], _: &[f64]| Ok(true);
     let mut rejected = Vec::new();
+    let mut prev = None;
     let bic = engine.run(
         start,
         &mains,
@@ -288,6 +306,7 @@ pub(crate) fn mse_path(engine: &Engine<'_>, warm: Option<&Fitted>) -> Result<(Se
         &mut fits,
         &mut admit,
         &mut rejected,
+        &mut prev,
     )?;
     let lower = bic.model.clone();
     let aic = engine.run(
@@ -299,6 +318,7 @@ pub(crate) fn mse_path(engine: &Engine<'_>, warm: Option<&Fitted>) -> Result<(Se
         &mut fits,
         &mut admit,
         &mut rejected,
+        &mut prev,
     )?;
     let lower = aic.model.clone();
     engine.run(
@@ -310,6 +330,7 @@ pub(crate) fn mse_path(engine: &Engine<'_>, warm: Option<&Fitted>) -> Result<(Se
         &mut fits,
         &mut admit,
         &mut rejected,
+        &mut prev,
     )?;
     let n = engine.y.iter().sum::<f64>();
     let search = tabulate(engine, &path, n, fits);
