@@ -238,7 +238,7 @@ pub struct McmcArgs {
     /// LCMCR with --until-converged: the most sweeps per chain.
     #[arg(long, value_name = "M", requires = "until_converged")]
     pub max_sweeps: Option<u64>,
-    /// LCMCR: LCMCR's plain Gibbs sampler, without the label-swap moves.
+    /// LCMCR: without the label-swap moves (with --no-collapsed-moves: LCMCR's plain sampler).
     #[arg(long)]
     pub no_label_swaps: bool,
     /// LCMCR: without the collapsed moves of each class's λ and ν (with --no-label-swaps:
