@@ -4,11 +4,13 @@
 
 use crate::args::{CovariateArgs, EstimateArgs, Input, ReportArgs, SummaryArgs};
 use crate::write::{self, emit};
-use crate::{alpha_prior, cli_message, explicit, given, no_effect, print_json, progress_bar, warn};
+use crate::{
+    cli_message, dga_request, explicit, given, lcmcr_request, no_effect, print_json, progress_bar,
+    warn,
+};
 use clap::ArgMatches;
 use darkfigure::output::command::{
     self, CovariateEstimateRequest, CovariateInput, CovariateLoaded, CovariateReportRequest,
-    DgaRequest, LcmcrRequest,
 };
 use darkfigure::prelude::*;
 use std::io::Read;
@@ -73,26 +75,8 @@ pub fn run_estimate(a: &EstimateArgs, m: Option<&ArgMatches>) -> Result<u8> {
         calibration_tables: cal.calibration_tables,
         calibration_interval: cal.calibration_interval,
         calibration_truth: cal.calibration_truth,
-        lcmcr: LcmcrRequest {
-            classes: mc.classes,
-            chains: mc.chains,
-            burnin: mc.burnin,
-            samples: mc.samples,
-            thinning: mc.thinning,
-            alpha_prior: mc.alpha_prior.as_deref().map(alpha_prior).transpose()?,
-            until_converged: mc.until_converged,
-            max_sweeps: mc.max_sweeps,
-            no_label_swaps: mc.no_label_swaps,
-            no_collapsed_moves: mc.no_collapsed_moves,
-        },
-        dga: DgaRequest {
-            delta: d.delta,
-            prior: d.prior.clone(),
-            grid: d.grid.clone(),
-            max_clique: d.max_clique,
-            top: d.top_graphs,
-            work_limit: d.work_limit,
-        },
+        lcmcr: lcmcr_request(mc)?,
+        dga: dga_request(d),
     };
     req.check()?;
     // The output files of the list-only methods.

@@ -228,6 +228,35 @@ fn load(input: &Input) -> Result<Loaded> {
     }
 }
 
+/// The LCMCR options as the library's request (shared by `estimate` with and without
+/// covariates).
+fn lcmcr_request(mc: &args::McmcArgs) -> Result<LcmcrRequest> {
+    Ok(LcmcrRequest {
+        classes: mc.classes,
+        chains: mc.chains,
+        burnin: mc.burnin,
+        samples: mc.samples,
+        thinning: mc.thinning,
+        alpha_prior: mc.alpha_prior.as_deref().map(alpha_prior).transpose()?,
+        until_converged: mc.until_converged,
+        max_sweeps: mc.max_sweeps,
+        no_label_swaps: mc.no_label_swaps,
+        no_collapsed_moves: mc.no_collapsed_moves,
+    })
+}
+
+/// `estimate`'s dga options as the library's request.
+fn dga_request(d: &args::DgaArgs) -> DgaRequest {
+    DgaRequest {
+        delta: d.delta,
+        prior: d.prior.clone(),
+        grid: d.grid.clone(),
+        max_clique: d.max_clique,
+        top: d.top_graphs,
+        work_limit: d.work_limit,
+    }
+}
+
 /// `--alpha-prior A,B`.
 fn alpha_prior(s: &str) -> Result<(f64, f64)> {
     let bad = || Error::InvalidOption {
@@ -268,26 +297,8 @@ fn estimate_request(
         calibration_tables: a.calibration.calibration_tables,
         calibration_interval: a.calibration.calibration_interval,
         calibration_truth: a.calibration.calibration_truth,
-        lcmcr: LcmcrRequest {
-            classes: mc.classes,
-            chains: mc.chains,
-            burnin: mc.burnin,
-            samples: mc.samples,
-            thinning: mc.thinning,
-            alpha_prior: mc.alpha_prior.as_deref().map(alpha_prior).transpose()?,
-            until_converged: mc.until_converged,
-            max_sweeps: mc.max_sweeps,
-            no_label_swaps: mc.no_label_swaps,
-            no_collapsed_moves: mc.no_collapsed_moves,
-        },
-        dga: DgaRequest {
-            delta: a.dga.delta,
-            prior: a.dga.prior.clone(),
-            grid: a.dga.grid.clone(),
-            max_clique: a.dga.max_clique,
-            top: a.dga.top_graphs,
-            work_limit: a.dga.work_limit,
-        },
+        lcmcr: lcmcr_request(mc)?,
+        dga: dga_request(&a.dga),
     })
 }
 
