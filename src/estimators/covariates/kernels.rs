@@ -144,11 +144,22 @@ fn dot4(x: [&[f64]; 4], y: &[f64]) -> [f64; 4] {
     t
 }
 
+/// `b ← (LLᵀ)⁻¹ b` for the factor `l` of [`cholesky`]: [`forward`] then [`backward`].
 pub(crate) fn solve(l: &[f64], p: usize, b: &mut [f64]) {
+    forward(l, p, b);
+    backward(l, p, b);
+}
+
+/// `b ← L⁻¹ b`.
+pub(crate) fn forward(l: &[f64], p: usize, b: &mut [f64]) {
     for i in 0..p {
         let s = dot(&l[i * p..i * p + i], &b[..i]);
         b[i] = (b[i] - s) / l[i * p + i];
     }
+}
+
+/// `b ← L⁻ᵀ b`.
+pub(crate) fn backward(l: &[f64], p: usize, b: &mut [f64]) {
     for i in (0..p).rev() {
         b[i] /= l[i * p + i];
         let bi = b[i];

@@ -123,6 +123,10 @@ pub(crate) struct LatticeFit {
     pub converged: bool,
     /// Sum of the fitted means over observable and unobserved cells.
     pub nhat: f64,
+    /// Stopped by the screen of [`super::lattice_fit::Rule::Screened`]: `deviance` is a
+    /// lower estimate of the optimum's, `beta` the last point evaluated, and the
+    /// log-likelihood and `nhat` are not computed (NaN).
+    pub screened: bool,
 }
 
 /// The moments transform of three 2-level contrast axes on one block of 8 cells (bit `b` of

@@ -2,7 +2,7 @@
 //! that add columns to one model, and continuation from a loose fit.
 
 use super::fit::MU_FLOOR;
-use super::kernels::{cholesky, dot, exp_floor, solve};
+use super::kernels::{backward, cholesky, dot, exp_floor, forward, solve};
 use super::lattice::{Lattice, LatticeFit, Shared, Work};
 
 /// When the lattice IRLS stops.
@@ -22,7 +22,41 @@ pub(crate) enum Rule {
     /// Largest `|Δβ|` of an iteration below this (the existence certificate of
     /// [`super::existence`]).
     Step(f64),
+    /// [`Rule::Loose`], and a screen: stop as soon as the deviance is estimated to stay
+    /// above `above` whatever the remaining iterations do (see [`screen_bound`]); the fit
+    /// is then returned with `screened` set and that lower estimate as its deviance.
+    Screened {
+        /// Relative tolerance.
+        eps: f64,
+        /// Absolute bound on the extrapolated remaining decrease of the deviance.
+        remaining: f64,
+        /// The deviance above which the fit is of no further interest.
+        above: f64,
+    },
 }
+
+/// How far below the current deviance `D` the optimum may lie, estimated from the Newton
+/// step `Δ = H⁻¹s` at the current point: `D* ≥ D − SCREEN_FACTOR·sᵀΔ − SCREEN_SLACK`.
+///
+/// `sᵀΔ = sᵀH⁻¹s` (`s = Xᵀ(y − μ)`, `H = XᵀWX`) is the decrease the quadratic model of
+/// the deviance predicts. For one Poisson cell with `r = μ/μ*` the decrease still to come is
+/// `D − D* = 2μ*(r − 1 − ln r)` and `sᵀH⁻¹s = μ*(r − 1)²/r`; since
+/// `(r − 1)²/r − (r − 1 − ln r) = 1/r − 1 + ln r ≥ 0`, it is at most `2·sᵀH⁻¹s`, and a mean
+/// drifting to 0 (an extended MLE) is the limit `r → ∞` of that bound. Coupled cells have no
+/// such bound in general: over the ~200,000 loose candidate fits of a 100-replicate
+/// re-selecting bootstrap on westeros the largest ratio of the decrease still to come to
+/// `sᵀΔ` (decreases above 1e-3) was 2.43, and 2.00 for the fits that failed from the close
+/// start (measured against the usual start's fit). The factor 4 and the slack 0.01 leave
+/// room above both; whether a screened candidate could have decided is what the search's
+/// threshold asks (see the search engine).
+pub(crate) fn screen_bound(deviance: f64, predicted: f64) -> f64 {
+    deviance - SCREEN_FACTOR * predicted.max(0.0) - SCREEN_SLACK
+}
+
+/// See [`screen_bound`].
+const SCREEN_FACTOR: f64 = 4.0;
+/// See [`screen_bound`].
+const SCREEN_SLACK: f64 = 0.01;
 
 impl Rule {
     fn done(self, dev: f64, devold: f64, prev: Option<f64>, step: f64) -> bool {
@@ -30,7 +64,7 @@ impl Rule {
         match self {
             Rule::R(eps) => c / (dev.abs() + 0.1) < eps,
             Rule::Step(s) => step < s,
-            Rule::Loose { eps, remaining } => {
+            Rule::Loose { eps, remaining } | Rule::Screened { eps, remaining, .. } => {
                 c / (dev.abs() + 0.1) < eps
                     || prev.is_some_and(|p| c < p && c * c / (p - c) < remaining)
             }
@@ -140,7 +174,26 @@ impl Lattice {
             if !cholesky(&mut ws.gram, p) {
                 return None;
             }
-            solve(&ws.gram, p, &mut ws.rhs);
+            if let (Rule::Screened { above, .. }, false) = (rule, first) {
+                // The predicted decrease sᵀH⁻¹s = |L⁻¹s|², from the forward half of the solve.
+                forward(&ws.gram, p, &mut ws.rhs);
+                let predicted = dot(&ws.rhs, &ws.rhs);
+                let lower = screen_bound(devold, predicted);
+                if lower > above {
+                    return Some(LatticeFit {
+                        beta,
+                        deviance: lower,
+                        log_likelihood: f64::NAN,
+                        iterations: iter - 1,
+                        converged: true,
+                        nhat: f64::NAN,
+                        screened: true,
+                    });
+                }
+                backward(&ws.gram, p, &mut ws.rhs);
+            } else {
+                solve(&ws.gram, p, &mut ws.rhs);
+            }
             old.copy_from_slice(&beta);
             for i in 0..p {
                 beta[i] = if first {
@@ -207,6 +260,7 @@ impl Lattice {
             iterations,
             converged,
             nhat,
+            screened: false,
         }
     }
 

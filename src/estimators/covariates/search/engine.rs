@@ -67,9 +67,13 @@ pub(crate) struct Rejected {
 /// for one drifting to the boundary (linear convergence, ratio ~e⁻¹); the extrapolated bound
 /// is 1e-3. Both are well inside the margin.
 const LOOSE: Rule = Rule::Loose {
-    eps: 1e-5,
-    remaining: 1e-3,
+    eps: LOOSE_EPS,
+    remaining: LOOSE_REMAINING,
 };
+/// See [`LOOSE`].
+const LOOSE_EPS: f64 = 1e-5;
+/// See [`LOOSE`].
+const LOOSE_REMAINING: f64 = 1e-3;
 /// See [`LOOSE`].
 const REFINE_MARGIN: f64 = 0.05;
 
@@ -305,6 +309,7 @@ impl<'a> Engine<'a> {
         with: &(dyn Fn(usize, bool) -> Vec<usize> + Sync),
         drop_factors: &[(usize, (AliasFactor, usize))],
         prev: Option<&Step>,
+        k: f64,
     ) -> Vec<Option<Cand>> {
         let maxit = self.opts.max_iterations;
         let same = prev.filter(|p| {
@@ -363,9 +368,17 @@ impl<'a> Engine<'a> {
                     )
                 });
                 if let Some(start) = start {
+                    // Screened: stopped once its score can no longer come within the
+                    // margin of `<none>` (the best is at or below `<none>`).
+                    let dr = alias.kept.len() as f64 - cur.rank() as f64;
+                    let rule = Rule::Screened {
+                        eps: LOOSE_EPS,
+                        remaining: LOOSE_REMAINING,
+                        above: cur.fit.deviance - k * dr + REFINE_MARGIN,
+                    };
                     let fit = self
                         .lat
-                        .fit(&alias.kept, Some(&start), LOOSE, maxit, ws)
+                        .fit(&alias.kept, Some(&start), rule, maxit, ws)
                         .filter(|f| f.converged);
                     if let Some(fit) = fit {
                         let cols = alias.kept.clone();
@@ -391,6 +404,9 @@ impl<'a> Engine<'a> {
     /// score is within [`REFINE_MARGIN`] of the best (or of `<none>`) are continued to R's
     /// tolerance from [`Engine::base_fit`]'s fit (replacing theirs in `loose`), so that
     /// their scores — which decide — are those of the search started as it always was.
+    /// A screened fit's score is a lower estimate, so refining can raise the best: the
+    /// rounds repeat until every candidate left unrefined scores more than the margin above
+    /// the best refined score (or `<none>`).
     /// `exact`: every candidate's fit is first made [`Engine::base_fit`]'s (the order of
     /// all candidates then is that search's too). `None` for a candidate that changes no
     /// rank or whose fit failed; the refined fit for those refined.
@@ -429,28 +445,41 @@ impl<'a> Engine<'a> {
             let dr = f.rank() as f64 - cur.rank() as f64;
             (dr != 0.0).then_some(c_cur + (f.fit.deviance - cur.fit.deviance) + k * dr)
         };
-        let scores: Vec<Option<f64>> = loose.iter().map(score_of).collect();
-        let best = scores.iter().flatten().copied().fold(c_cur, f64::min);
-        loose
-            .par_iter_mut()
-            .zip(&scores)
-            .enumerate()
-            .map_init(Work::default, |ws, (i, (c, &s))| {
-                let s = s?;
-                if s > best + REFINE_MARGIN {
-                    return Some((s, None));
-                }
-                rebase(ws, i, c);
-                let f = &c.as_ref()?.fit;
-                let dr = f.rank() as f64 - cur.rank() as f64;
-                let fit = self
-                    .lat
-                    .refine(&f.cols, &f.fit, Rule::R(self.opts.tolerance), maxit, ws)
-                    .unwrap_or_else(|| f.fit.clone());
-                let s = c_cur + (fit.deviance - cur.fit.deviance) + k * dr;
-                Some((s, Some(fit)))
-            })
-            .collect()
+        let mut scored: Vec<Option<(f64, Option<LatticeFit>)>> = loose
+            .iter()
+            .map(|c| score_of(c).map(|s| (s, None)))
+            .collect();
+        loop {
+            let best = scored.iter().flatten().map(|c| c.0).fold(c_cur, f64::min);
+            let todo: Vec<bool> = scored
+                .iter()
+                .map(|c| {
+                    c.as_ref()
+                        .is_some_and(|c| c.1.is_none() && c.0 <= best + REFINE_MARGIN)
+                })
+                .collect();
+            if !todo.contains(&true) {
+                return scored;
+            }
+            loose
+                .par_iter_mut()
+                .zip(&mut scored)
+                .enumerate()
+                .filter(|(i, _)| todo[*i])
+                .for_each_init(Work::default, |ws, (i, (c, out))| {
+                    rebase(ws, i, c);
+                    *out = c.as_ref().map(|c| {
+                        let f = &c.fit;
+                        let dr = f.rank() as f64 - cur.rank() as f64;
+                        let fit = self
+                            .lat
+                            .refine(&f.cols, &f.fit, Rule::R(self.opts.tolerance), maxit, ws)
+                            .unwrap_or_else(|| f.fit.clone());
+                        let s = c_cur + (fit.deviance - cur.fit.deviance) + k * dr;
+                        (s, Some(fit))
+                    });
+                });
+        }
     }
 
     fn dense_fit(&self, model: &[usize], cols: &[usize]) -> Result<LatticeFit> {
@@ -484,6 +513,7 @@ impl<'a> Engine<'a> {
                 })
                 .sum::<f64>();
         Ok(LatticeFit {
+            screened: false,
             log_likelihood: super::super::fit::log_likelihood(&y, &f.mu),
             beta: f.beta,
             deviance: f.deviance,
@@ -592,6 +622,7 @@ impl<'a> Engine<'a> {
                 &with,
                 &drop_factors,
                 prev.as_ref(),
+                k,
             );
             let mut exact = false;
             let mut tried: Vec<usize> = Vec::new();
@@ -613,6 +644,33 @@ impl<'a> Engine<'a> {
                     .filter(|&i| scored[i].as_ref().is_some_and(|c| c.0 < c_cur))
                     .collect();
                 order.sort_by(|&a, &b| score_of(a, &scored).total_cmp(&score_of(b, &scored)));
+                if std::env::var("DF_DEBUG2").is_ok() {
+                    let mut all: Vec<(f64, usize)> = (0..cands.len())
+                        .map(|i| (score_of(i, &scored), i))
+                        .collect();
+                    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    let lab = |i: usize| {
+                        format!(
+                            "{}{}",
+                            if cands[i].1 { "+" } else { "-" },
+                            self.space.terms.label(sets[cands[i].0])
+                        )
+                    };
+                    eprintln!(
+                        "STEP k={k:.3} c_cur={c_cur:.6} n={} best: {}",
+                        self.y.iter().sum::<f64>(),
+                        all.iter()
+                            .take(3)
+                            .map(|&(s, i)| format!(
+                                "{} {:.6} ref={}",
+                                lab(i),
+                                s,
+                                scored[i].as_ref().is_some_and(|c| c.1.is_some())
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    );
+                }
                 for i in order {
                     if tried.contains(&i) {
                         continue;
@@ -629,6 +687,9 @@ impl<'a> Engine<'a> {
                         }
                         None => false,
                     };
+                    // A screened fit scores more than the margin above the best unless it
+                    // was refined (see `score`), so it never gets here unrefined.
+                    debug_assert!(refined || !cand.fit.screened);
                     if !admit(&model, &cand.cols, &cand.fit.beta)? {
                         if add {
                             excluded.push(t);
