@@ -31,7 +31,7 @@ use super::design::Poly;
 use super::fast::FastFitter;
 use super::formula::Terms;
 use super::lattice::Work;
-use super::search::{mse_path, Engine, Fitted, Phase, Search, SearchOptions, Space};
+use super::search::{mse_path, Engine, Fitted, Phase, Search, SearchOptions, Space, Step};
 use super::table::CovariateTable;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -232,6 +232,15 @@ pub struct Selected {
     pub(crate) model: Vec<usize>,
 }
 
+/// What a run of a rule on the data leaves for the replicates' runs.
+#[derive(Debug, Clone)]
+pub(crate) struct DataRun {
+    /// The start model fitted to the data.
+    start: Fitted,
+    /// The steps of the search ([`Engine::recording`]).
+    steps: Vec<Step>,
+}
+
 /// A rule prepared on one table layout, to be run on the data and on replicate tables.
 #[derive(Debug, Clone)]
 pub(crate) struct Selector {
@@ -240,6 +249,8 @@ pub(crate) struct Selector {
     search_opts: SearchOptions,
     /// The start model fitted to the data (warm start of replicate searches).
     start: Option<Fitted>,
+    /// The steps of the search on the data (their candidate fits start a replicate's).
+    steps: Vec<Step>,
 }
 
 impl Selector {
@@ -272,6 +283,7 @@ impl Selector {
             opts: opts.clone(),
             search_opts,
             start: None,
+            steps: Vec::new(),
         })
     }
 
@@ -289,9 +301,9 @@ impl Selector {
     }
 
     /// Run the rule on the data (`table`'s own counts): the full report, and the start model
-    /// (for [`Selector::set_start`]).
-    pub(crate) fn run_data(&self, table: &CovariateTable) -> Result<(Selected, Fitted)> {
-        let engine = Engine::new(&self.space, table.counts(), &self.search_opts, false);
+    /// and the search's steps (for [`Selector::set_start`]).
+    pub(crate) fn run_data(&self, table: &CovariateTable) -> Result<(Selected, DataRun)> {
+        let engine = Engine::new(&self.space, table.counts(), &self.search_opts, false).recording();
         let mut ff = self.fitter(table);
         let counts = table.counts();
         let rule = self.opts.rule;
@@ -405,18 +417,21 @@ impl Selector {
         }
         out.formula = engine.formula(&out.model);
         out.terms = self.space.terms.subset(&out.model);
-        Ok((out, start))
+        let steps = engine.into_steps();
+        Ok((out, DataRun { start, steps }))
     }
 
-    /// Warm-start replicate searches from this fit of the start model to the data.
-    pub(crate) fn set_start(&mut self, start: Fitted) {
-        self.start = Some(start);
+    /// Warm-start replicate searches from the run on the data.
+    pub(crate) fn set_start(&mut self, run: DataRun) {
+        self.start = Some(run.start);
+        self.steps = run.steps;
     }
 
     /// Run the rule on replicate counts (warm-started from the data's start model): the
     /// chosen model's term indices.
     pub(crate) fn run_counts(&self, counts: &[u64], ff: &mut FastFitter<'_>) -> Result<Vec<usize>> {
-        let engine = Engine::new(&self.space, counts, &self.search_opts, true);
+        let engine =
+            Engine::new(&self.space, counts, &self.search_opts, true).with_data_steps(&self.steps);
         let rule = self.opts.rule;
         let mut ws = Work::default();
         let start = engine.fit(self.space.mains.clone(), self.start.as_ref(), &mut ws)?;

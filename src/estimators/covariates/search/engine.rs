@@ -17,6 +17,11 @@ pub(crate) struct Engine<'a> {
     /// A bootstrap replicate: accepted models keep the candidate's fit (continued to R's
     /// tolerance) instead of being refitted from R's start.
     pub(super) replicate: bool,
+    /// The steps of the search on the data, whose candidate fits start a replicate's
+    /// candidates where its current model is one the data's search was at.
+    data_steps: &'a [Step],
+    /// Every step of [`Engine::run`] is kept here (the search on the data).
+    record: Option<std::sync::Mutex<Vec<Step>>>,
 }
 
 /// A fitted model of the search.
@@ -107,7 +112,62 @@ impl<'a> Engine<'a> {
             n_cells: counts.len(),
             log_n: (n as f64).ln(),
             replicate,
+            data_steps: &[],
+            record: None,
         }
+    }
+
+    /// Start candidates from `steps` (the data search's, [`Engine::recording`]) where the
+    /// current model is one of theirs.
+    pub(crate) fn with_data_steps(mut self, steps: &'a [Step]) -> Self {
+        self.data_steps = steps;
+        self
+    }
+
+    /// Keep every step of the runs (see [`Engine::into_steps`]).
+    pub(crate) fn recording(mut self) -> Self {
+        self.record = Some(std::sync::Mutex::new(Vec::new()));
+        self
+    }
+
+    /// The steps kept by [`Engine::recording`].
+    pub(crate) fn into_steps(self) -> Vec<Step> {
+        self.record
+            .map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .unwrap_or_default()
+    }
+
+    /// Keep `step` if recording.
+    fn remember(&self, step: &Step) {
+        if let Some(r) = &self.record {
+            r.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(step.clone());
+        }
+    }
+
+    /// Where the candidates of a step from `cur` start, and whether that is this engine's own
+    /// step `prev`: `prev` if it was made from this very fit (its fits are reused), else the
+    /// data search's step from the same model, else `prev`.
+    fn starts<'s>(&'s self, cur: &Fitted, prev: Option<&'s Step>) -> (Option<&'s Step>, bool) {
+        let same = prev.is_some_and(|p| {
+            p.cur.model == cur.model && p.cur.cols == cur.cols && p.cur.fit.beta == cur.fit.beta
+        });
+        match self.data_step(cur).filter(|_| !same) {
+            Some(d) => (Some(d), false),
+            None => (prev, true),
+        }
+    }
+
+    /// The data search's step from the model `cur` (the same set of terms), if any.
+    fn data_step(&self, cur: &Fitted) -> Option<&'a Step> {
+        let mut m = cur.model.clone();
+        m.sort_unstable();
+        self.data_steps.iter().rev().find(|st| {
+            let mut d = st.cur.model.clone();
+            d.sort_unstable();
+            d == m
+        })
     }
 
     fn columns(&self, model: &[usize]) -> (AliasFactor, usize) {
@@ -308,11 +368,11 @@ impl<'a> Engine<'a> {
         cands: &[(usize, bool)],
         with: &(dyn Fn(usize, bool) -> Vec<usize> + Sync),
         drop_factors: &[(usize, (AliasFactor, usize))],
-        prev: Option<&Step>,
+        (prev, own): (Option<&Step>, bool),
         k: f64,
     ) -> Vec<Option<Cand>> {
         let maxit = self.opts.max_iterations;
-        let same = prev.filter(|p| {
+        let same = prev.filter(|_| own).filter(|p| {
             p.cur.model == cur.model && p.cur.cols == cur.cols && p.cur.fit.beta == cur.fit.beta
         });
         let p_all = self.space.columns.len();
@@ -621,7 +681,7 @@ impl<'a> Engine<'a> {
                 &cands,
                 &with,
                 &drop_factors,
-                prev.as_ref(),
+                self.starts(&cur, prev.as_ref()),
                 k,
             );
             let mut exact = false;
@@ -749,6 +809,7 @@ impl<'a> Engine<'a> {
                         cur: cur.clone(),
                         fits: cands.iter().copied().zip(loose).collect(),
                     };
+                    self.remember(&step);
                     if new.criterion(k) >= c_cur + 1e-7 {
                         *prev = Some(step);
                         break 'steps;
@@ -765,10 +826,12 @@ impl<'a> Engine<'a> {
                 }
                 break;
             }
-            *prev = Some(Step {
+            let step = Step {
                 cur: cur.clone(),
                 fits: cands.iter().copied().zip(loose).collect(),
-            });
+            };
+            self.remember(&step);
+            *prev = Some(step);
             break;
         }
         Ok(cur)
