@@ -53,6 +53,24 @@ pub(crate) fn screen_bound(deviance: f64, predicted: f64) -> f64 {
     deviance - SCREEN_FACTOR * predicted.max(0.0) - SCREEN_SLACK
 }
 
+/// The forward half of a bordered Newton step ([`Lattice::border`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Border {
+    w: Vec<f64>,
+    schur: Vec<f64>,
+    z0: Vec<f64>,
+    z1: Vec<f64>,
+}
+
+impl Border {
+    /// The decrease of the deviance the step's quadratic model predicts, `sᵀH⁻¹s =
+    /// |z0|² + |z1|²` (at the current model's optimum `s0 ≈ 0`: the score statistic of the
+    /// new columns).
+    pub(crate) fn predicted(&self) -> f64 {
+        dot(&self.z0, &self.z0) + dot(&self.z1, &self.z1)
+    }
+}
+
 /// See [`screen_bound`].
 const SCREEN_FACTOR: f64 = 4.0;
 /// See [`screen_bound`].
@@ -343,16 +361,12 @@ impl Lattice {
         beta.iter().all(|b| b.is_finite()).then_some(beta)
     }
 
-    /// Fit `shared`'s model plus the columns `new` (kept, independent), the first step done by
-    /// extending the shared factor (block Cholesky), the rest by [`Lattice::fit`]'s loop.
-    pub fn fit_extended(
-        &self,
-        sh: &Shared,
-        new: &[usize],
-        rule: Rule,
-        max_iterations: usize,
-        ws: &mut Work,
-    ) -> Option<LatticeFit> {
+    /// The forward half of the first Newton step of `shared`'s model plus the columns `new`
+    /// (kept, independent) from `(sh.beta, 0)`, by bordering the shared factor: with the
+    /// information `[[H0, B], [Bᵀ, C]]` and score `(s0, s1)`, `W = L0⁻¹B`, the Schur
+    /// complement `S = C − WᵀW = LS LSᵀ`, `z0 = L0⁻¹s0`, `z1 = LS⁻¹(s1 − Wᵀz0)`.
+    /// `None` if `S` is numerically singular.
+    pub fn border(&self, sh: &Shared, new: &[usize]) -> Option<Border> {
         let (p0, m) = (sh.cols.len(), new.len());
         let g = |a: usize, b: usize| {
             let s = self.pair_state[a * self.p_all + b];
@@ -385,13 +399,12 @@ impl Lattice {
         if !cholesky(&mut schur, m) {
             return None;
         }
-        // Forward: z0 = L0⁻¹ s0, z1 = LS⁻¹ (s1 − Wᵀ z0); back: Δ1 = LS⁻ᵀ z1, Δ0 = L0⁻ᵀ (z0 − W Δ1).
         let mut z0 = sh.score.clone();
         for i in 0..p0 {
             let s = dot(&sh.l[i * p0..i * p0 + i], &z0[..i]);
             z0[i] = (z0[i] - s) / sh.l[i * p0 + i];
         }
-        let mut d1: Vec<f64> = new
+        let mut z1: Vec<f64> = new
             .iter()
             .enumerate()
             .map(|(j, &c)| {
@@ -400,7 +413,26 @@ impl Lattice {
                     - dot(&w[j * p0..(j + 1) * p0], &z0)
             })
             .collect();
-        solve(&schur, m, &mut d1);
+        forward(&schur, m, &mut z1);
+        Some(Border { w, schur, z0, z1 })
+    }
+
+    /// Fit `shared`'s model plus the columns `new` (kept, independent), the first step done by
+    /// extending the shared factor (block Cholesky, [`Lattice::border`]), the rest by
+    /// [`Lattice::fit`]'s loop.
+    pub fn fit_extended(
+        &self,
+        sh: &Shared,
+        new: &[usize],
+        rule: Rule,
+        max_iterations: usize,
+        ws: &mut Work,
+    ) -> Option<LatticeFit> {
+        let (p0, m) = (sh.cols.len(), new.len());
+        let Border { w, schur, z0, z1 } = self.border(sh, new)?;
+        // Back: Δ1 = LS⁻ᵀ z1, Δ0 = L0⁻ᵀ (z0 − W Δ1).
+        let mut d1 = z1;
+        backward(&schur, m, &mut d1);
         let mut d0 = z0;
         for (j, &dj) in d1.iter().enumerate() {
             for (x, &wv) in d0.iter_mut().zip(&w[j * p0..(j + 1) * p0]) {

@@ -422,3 +422,39 @@ fn model_search_does_not_depend_on_the_number_of_threads() {
     assert_eq!(one, run(2));
     assert_eq!(one.selected, 22);
 }
+
+/// Screening (the score-statistic and Newton-step lower estimates, the pilot's bound) only
+/// spares fits of candidates that cannot decide: on the data and on bootstrap-like tables of
+/// westeros the model search's whole path — every accepted model's deviance, rank and
+/// estimate — is the same bit for bit with and without it, the replicates started from the
+/// data's steps as in the bootstrap.
+#[test]
+fn screening_changes_no_search_decision() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Poisson};
+    let t = westeros(&TableSpec::new(COVS));
+    let opts = search::SearchOptions::default();
+    let space = search::Space::new(&t, None).unwrap();
+    let data = search::Engine::new(&space, t.counts(), &opts, false).recording();
+    let (on_data, _) = search::mse_path(&data, None).unwrap();
+    let steps = data.into_steps();
+    let plain = search::Engine::new(&space, t.counts(), &opts, false).without_screening();
+    assert_eq!(search::mse_path(&plain, None).unwrap().0, on_data);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    for r in 0..30 {
+        let counts: Vec<u64> = t
+            .counts()
+            .iter()
+            .map(|&c| match Poisson::new(c as f64) {
+                Ok(d) => d.sample(&mut rng) as u64,
+                Err(_) => 0,
+            })
+            .collect();
+        let screened = search::Engine::new(&space, &counts, &opts, true).with_data_steps(&steps);
+        let plain = search::Engine::new(&space, &counts, &opts, true).without_screening();
+        let a = search::mse_path(&screened, None).unwrap().0;
+        let b = search::mse_path(&plain, None).unwrap().0;
+        assert_eq!(a.models, b.models, "replicate {r}");
+        assert!(a.models.len() > 10, "replicate {r}");
+    }
+}

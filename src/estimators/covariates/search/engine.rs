@@ -1,7 +1,7 @@
 //! The `step()` engine of [`super::model_search`]: candidate scopes, scoring, acceptance.
 
 use super::super::lattice::{AliasFactor, Lattice, LatticeFit, Shared, Work};
-use super::super::lattice_fit::Rule;
+use super::super::lattice_fit::{screen_bound, Rule};
 use super::{Phase, SearchOptions, Space};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -22,6 +22,8 @@ pub(crate) struct Engine<'a> {
     data_steps: &'a [Step],
     /// Every step of [`Engine::run`] is kept here (the search on the data).
     record: Option<std::sync::Mutex<Vec<Step>>>,
+    /// Screen candidates (off only to test that screening changes no decision).
+    screen: bool,
 }
 
 /// A fitted model of the search.
@@ -82,6 +84,23 @@ const LOOSE_REMAINING: f64 = 1e-3;
 /// See [`LOOSE`].
 const REFINE_MARGIN: f64 = 0.05;
 
+impl Cand {
+    /// A candidate's loose fit made otherwise than by [`Engine::base_fit`].
+    fn loose(model: Vec<usize>, (alias, q): (AliasFactor, usize), fit: LatticeFit) -> Self {
+        let cols = alias.kept.clone();
+        Cand {
+            fit: Fitted {
+                model,
+                cols,
+                alias,
+                q,
+                fit,
+            },
+            base: false,
+        }
+    }
+}
+
 impl Fitted {
     pub(crate) fn rank(&self) -> usize {
         self.cols.len()
@@ -114,7 +133,15 @@ impl<'a> Engine<'a> {
             replicate,
             data_steps: &[],
             record: None,
+            screen: true,
         }
+    }
+
+    /// Fit every candidate loosely, without screening (the search before screening; for tests).
+    #[cfg(test)]
+    pub(crate) fn without_screening(mut self) -> Self {
+        self.screen = false;
+        self
     }
 
     /// Start candidates from `steps` (the data search's, [`Engine::recording`]) where the
@@ -390,74 +417,133 @@ impl<'a> Engine<'a> {
         fn earlier(p: &Step, key: (usize, bool)) -> Option<&Cand> {
             p.fits.iter().find(|(k, _)| *k == key)?.1.as_ref()
         }
-        cands
-            .par_iter()
-            .map_init(Work::default, |ws, &(t, add)| {
-                if let Some(p) = same {
-                    if p.fits.iter().any(|(k, _)| *k == (t, add)) {
-                        return earlier(p, (t, add)).cloned();
-                    }
+        // One candidate's loose fit; `slack` (≤ 0): a known upper bound of the best score
+        // minus `<none>`'s.
+        let one = |ws: &mut Work, (t, add): (usize, bool), slack: f64| -> Option<Cand> {
+            if let Some(p) = same {
+                if p.fits.iter().any(|(k, _)| *k == (t, add)) {
+                    return earlier(p, (t, add)).cloned();
                 }
-                let model = with(t, add);
-                let (alias, q) = self.candidate_columns(cur, (t, add), &model, drop_factors);
-                if alias.kept.len() == cur.cols.len() && add {
-                    return None;
+            }
+            let model = with(t, add);
+            let (alias, q) = self.candidate_columns(cur, (t, add), &model, drop_factors);
+            if alias.kept.len() == cur.cols.len() && add {
+                return None;
+            }
+            // Screened: stopped once its score can no longer come within the margin of
+            // the best (which is at or below `<none>` + `slack`).
+            let dr = alias.kept.len() as f64 - cur.rank() as f64;
+            let above = cur.fit.deviance - k * dr + slack + REFINE_MARGIN;
+            // An addition is first screened by the Newton step from the current fit with
+            // the new coefficients at 0 (its score statistic), on the shared factor.
+            if let Some(sh) = shared.filter(|_| add && self.screen) {
+                let lower = self
+                    .lat
+                    .border(sh, &alias.kept[cur.cols.len()..])
+                    .map(|b| screen_bound(sh.deviance, b.predicted()));
+                if lower.is_some_and(|l| l > above) {
+                    let mut beta = cur.fit.beta.clone();
+                    beta.resize(alias.kept.len(), 0.0);
+                    let fit = LatticeFit {
+                        beta,
+                        deviance: lower.unwrap_or(f64::NAN),
+                        log_likelihood: f64::NAN,
+                        iterations: 0,
+                        converged: true,
+                        nhat: f64::NAN,
+                        screened: true,
+                    };
+                    return Some(Cand::loose(model, (alias, q), fit));
                 }
-                let moved: Option<Vec<f64>> = shift.as_ref().and_then(|sh| {
-                    let a = &prev.and_then(|p| earlier(p, (t, add)))?.fit;
-                    let mut v = sh.clone();
-                    for (&c, &b) in a.cols.iter().zip(&a.fit.beta) {
-                        v[c] += b;
-                    }
-                    Some(alias.kept.iter().map(|&c| v[c]).collect())
-                });
-                let start = moved.or_else(|| {
-                    // The dropped term's coefficients set to 0 and the others shifted as
-                    // the current information says they would be.
-                    let gone: Vec<usize> = (0..cur.cols.len())
-                        .filter(|&i| self.space.groups[t].contains(&cur.cols[i]))
-                        .collect();
-                    let sh = shared.filter(|_| !add && !gone.is_empty())?;
-                    let b = self.lat.drop_start(sh, &gone)?;
-                    Some(
-                        alias
-                            .kept
-                            .iter()
-                            .map(|c| cur.cols.iter().position(|x| x == c).map_or(0.0, |i| b[i]))
-                            .collect(),
-                    )
-                });
-                if let Some(start) = start {
-                    // Screened: stopped once its score can no longer come within the
-                    // margin of `<none>` (the best is at or below `<none>`).
-                    let dr = alias.kept.len() as f64 - cur.rank() as f64;
-                    let rule = Rule::Screened {
+            }
+            let moved: Option<Vec<f64>> = shift.as_ref().and_then(|sh| {
+                let a = &prev.and_then(|p| earlier(p, (t, add)))?.fit;
+                let mut v = sh.clone();
+                for (&c, &b) in a.cols.iter().zip(&a.fit.beta) {
+                    v[c] += b;
+                }
+                Some(alias.kept.iter().map(|&c| v[c]).collect())
+            });
+            let start = moved.or_else(|| {
+                // The dropped term's coefficients set to 0 and the others shifted as
+                // the current information says they would be.
+                let gone: Vec<usize> = (0..cur.cols.len())
+                    .filter(|&i| self.space.groups[t].contains(&cur.cols[i]))
+                    .collect();
+                let sh = shared.filter(|_| !add && !gone.is_empty())?;
+                let b = self.lat.drop_start(sh, &gone)?;
+                Some(
+                    alias
+                        .kept
+                        .iter()
+                        .map(|c| cur.cols.iter().position(|x| x == c).map_or(0.0, |i| b[i]))
+                        .collect(),
+                )
+            });
+            if let Some(start) = start {
+                let rule = if self.screen {
+                    Rule::Screened {
                         eps: LOOSE_EPS,
                         remaining: LOOSE_REMAINING,
-                        above: cur.fit.deviance - k * dr + REFINE_MARGIN,
-                    };
-                    let fit = self
-                        .lat
-                        .fit(&alias.kept, Some(&start), rule, maxit, ws)
-                        .filter(|f| f.converged);
-                    if let Some(fit) = fit {
-                        let cols = alias.kept.clone();
-                        return Some(Cand {
-                            fit: Fitted {
-                                model,
-                                cols,
-                                alias,
-                                q,
-                                fit,
-                            },
-                            base: false,
-                        });
+                        above,
                     }
+                } else {
+                    LOOSE
+                };
+                let fit = self
+                    .lat
+                    .fit(&alias.kept, Some(&start), rule, maxit, ws)
+                    .filter(|f| f.converged);
+                if let Some(fit) = fit {
+                    return Some(Cand::loose(model, (alias, q), fit));
                 }
-                self.base_fit(cur, shared, add, model, (alias, q), ws)
-                    .map(|fit| Cand { fit, base: true })
+            }
+            self.base_fit(cur, shared, add, model, (alias, q), ws)
+                .map(|fit| Cand { fit, base: true })
+        };
+        // A pilot: the candidate that scored best where the starts come from, fitted first;
+        // its loose score (the deviance of an actual fit: an upper bound of its optimum's)
+        // bounds the best from above, so that the others can be screened against it.
+        let pilot = prev.filter(|_| same.is_none()).and_then(|p| {
+            let rel = |c: &Cand| {
+                c.fit.fit.deviance - p.cur.fit.deviance
+                    + k * (c.fit.rank() as f64 - p.cur.rank() as f64)
+            };
+            cands
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &key)| {
+                    let c = earlier(p, key).filter(|c| !c.fit.fit.screened)?;
+                    (c.fit.rank() != p.cur.rank()).then(|| (i, rel(c)))
+                })
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(i, _)| i)
+        });
+        let mut slack = 0.0;
+        let first = pilot.map(|i| {
+            let c = one(&mut Work::default(), cands[i], 0.0);
+            if let Some(f) = c.as_ref().map(|c| &c.fit).filter(|f| !f.fit.screened) {
+                let dr = f.rank() as f64 - cur.rank() as f64;
+                if dr != 0.0 {
+                    slack = (f.fit.deviance - cur.fit.deviance + k * dr).min(0.0);
+                }
+            }
+            (i, c)
+        });
+        let mut out: Vec<Option<Cand>> = cands
+            .par_iter()
+            .enumerate()
+            .map_init(Work::default, |ws, (i, &key)| {
+                if pilot == Some(i) {
+                    return None;
+                }
+                one(ws, key, slack)
             })
-            .collect()
+            .collect();
+        if let Some((i, c)) = first {
+            out[i] = c;
+        }
+        out
     }
 
     /// Score the loose fits `loose` of `cands` against `cur` with penalty `k`; those whose

@@ -60,16 +60,26 @@
 //! for this); elsewhere from the replicate's own previous step as above.
 //!
 //! ## Screening
-//! Most candidates are nowhere near the best. A loose fit from a close start is stopped,
-//! after the Cholesky factor of an iteration and before its new means are computed, as soon
-//! as the lower estimate of its optimum's deviance ([`super::lattice_fit::screen_bound`]:
-//! the deviance minus 4 times the decrease the Newton step predicts, minus 0.01) already
-//! puts its score more than the refinement margin above `<none>`'s. Such a candidate keeps
-//! that lower estimate as its score. Because scores can now be lower estimates, candidates
-//! are refined in rounds: after each round the best refined score is recomputed, and every
-//! candidate whose score is within the margin of it is refined too, until none is left —
-//! so every unrefined candidate's (true) score is more than the margin above the best, and
-//! the decisions are those above. About 60% of the candidate fits stop this way.
+//! Most candidates are nowhere near the best. A candidate is *screened* — not fitted further,
+//! its score replaced by a lower estimate — once that lower estimate is more than the
+//! refinement margin above an upper bound of the best score:
+//! * the lower estimate of an optimum's deviance is [`super::lattice_fit::screen_bound`]:
+//!   the deviance at a point minus 4 times the decrease the Newton step from there predicts,
+//!   minus 0.01. An addition is first screened from the current fit with its new
+//!   coefficients at 0 (the predicted decrease is then its score statistic, from the factor
+//!   the additions share, at almost no cost); a loose fit from a close start is stopped after
+//!   the Cholesky factor of an iteration, before its new means are computed;
+//! * the upper bound of the best is `<none>`'s score, or lower: a *pilot* — the candidate
+//!   that scored best in the step the starts come from — is fitted first, and its loose score
+//!   (the deviance of an actual fit, so at or above its optimum's) bounds the best.
+//!
+//! Because scores can now be lower estimates, candidates are refined in rounds: after each
+//! round the best refined score is recomputed, and every candidate whose score is within the
+//! margin of it is refined too, until none is left — so every unrefined candidate's (true)
+//! score is more than the margin above the best, and the decisions are those above (a test
+//! compares whole paths with and without screening bit for bit). Of the 212,164 candidates
+//! of a 100-replicate re-selecting bootstrap on westeros (with its 117 jackknife tables),
+//! 35% were screened by their score statistic and 54% within a loose fit.
 
 mod engine;
 
