@@ -252,14 +252,6 @@ impl Worker<'_> {
             },
             None => (p.model.clone(), None),
         };
-        if std::env::var("DF_DEBUG").is_ok() {
-            let h: u64 = counts
-                .iter()
-                .enumerate()
-                .map(|(i, &c)| (i as u64 + 1) * c)
-                .sum();
-            eprintln!("REP {h} {:?}", label);
-        }
         match self.ff.fit(counts, &model, Some((&p.start.0, &p.start.1))) {
             Ok(f) => Ok(Some(ReplicateFit {
                 n0: f.n0,
