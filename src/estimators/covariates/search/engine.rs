@@ -790,33 +790,6 @@ impl<'a> Engine<'a> {
                     .filter(|&i| scored[i].as_ref().is_some_and(|c| c.0 < c_cur))
                     .collect();
                 order.sort_by(|&a, &b| score_of(a, &scored).total_cmp(&score_of(b, &scored)));
-                if std::env::var("DF_DEBUG2").is_ok() {
-                    let mut all: Vec<(f64, usize)> = (0..cands.len())
-                        .map(|i| (score_of(i, &scored), i))
-                        .collect();
-                    all.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    let lab = |i: usize| {
-                        format!(
-                            "{}{}",
-                            if cands[i].1 { "+" } else { "-" },
-                            self.space.terms.label(sets[cands[i].0])
-                        )
-                    };
-                    eprintln!(
-                        "STEP k={k:.3} c_cur={c_cur:.6} n={} best: {}",
-                        self.y.iter().sum::<f64>(),
-                        all.iter()
-                            .take(3)
-                            .map(|&(s, i)| format!(
-                                "{} {:.6} ref={}",
-                                lab(i),
-                                s,
-                                scored[i].as_ref().is_some_and(|c| c.1.is_some())
-                            ))
-                            .collect::<Vec<_>>()
-                            .join(" | ")
-                    );
-                }
                 for i in order {
                     if tried.contains(&i) {
                         continue;
