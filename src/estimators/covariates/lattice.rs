@@ -129,6 +129,22 @@ pub(crate) struct LatticeFit {
     pub screened: bool,
 }
 
+impl LatticeFit {
+    /// A fit stopped by a screen: at `beta`, with `lower` (a lower estimate of the optimum's
+    /// deviance) as its deviance after `iterations`; no log-likelihood or `nhat` (NaN).
+    pub(crate) fn screened(beta: Vec<f64>, lower: f64, iterations: usize) -> Self {
+        Self {
+            beta,
+            deviance: lower,
+            log_likelihood: f64::NAN,
+            iterations,
+            converged: true,
+            nhat: f64::NAN,
+            screened: true,
+        }
+    }
+}
+
 /// The moments transform of three 2-level contrast axes on one block of 8 cells (bit `b` of
 /// the index is axis `b`): every slot becomes the sum over the cells at or above it,
 /// `c[j] = Σ_{i ⊇ j} c[i]`.

@@ -45,8 +45,9 @@ pub(crate) enum Rule {
 /// drifting to 0 (an extended MLE) is the limit `r → ∞` of that bound. Coupled cells have no
 /// such bound in general: over the ~200,000 loose candidate fits of a 100-replicate
 /// re-selecting bootstrap on westeros the largest ratio of the decrease still to come to
-/// `sᵀΔ` (decreases above 1e-3) was 2.43, and 2.00 for the fits that failed from the close
-/// start (measured against the usual start's fit). The factor 4 and the slack 0.01 leave
+/// `sᵀΔ` (decreases above 1e-3) was 2.43, 2.00 for the fits that failed from the close
+/// start (measured against the usual start's fit), and 2.06 for additions from the current
+/// fit with their new coefficients at 0 (the score statistic's screen). The factor 4 and the slack 0.01 leave
 /// room above both; whether a screened candidate could have decided is what the search's
 /// threshold asks (see the search engine).
 pub(crate) fn screen_bound(deviance: f64, predicted: f64) -> f64 {
@@ -198,15 +199,7 @@ impl Lattice {
                 let predicted = dot(&ws.rhs, &ws.rhs);
                 let lower = screen_bound(devold, predicted);
                 if lower > above {
-                    return Some(LatticeFit {
-                        beta,
-                        deviance: lower,
-                        log_likelihood: f64::NAN,
-                        iterations: iter - 1,
-                        converged: true,
-                        nhat: f64::NAN,
-                        screened: true,
-                    });
+                    return Some(LatticeFit::screened(beta, lower, iter - 1));
                 }
                 backward(&ws.gram, p, &mut ws.rhs);
             } else {

@@ -105,6 +105,12 @@ impl Fitted {
     pub(crate) fn rank(&self) -> usize {
         self.cols.len()
     }
+    /// The changes of deviance and rank from `from` to this fit; `None` if the rank is the
+    /// same (such a move is not scored). The score of the move is `C(from) + ΔD + k Δrank`.
+    fn change(&self, from: &Fitted) -> Option<(f64, f64)> {
+        let dr = self.rank() as f64 - from.rank() as f64;
+        (dr != 0.0).then_some((self.fit.deviance - from.fit.deviance, dr))
+    }
     pub(crate) fn criterion(&self, k: f64) -> f64 {
         -2.0 * self.fit.log_likelihood + k * self.rank() as f64
     }
@@ -173,16 +179,16 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Where the candidates of a step from `cur` start, and whether that is this engine's own
-    /// step `prev`: `prev` if it was made from this very fit (its fits are reused), else the
-    /// data search's step from the same model, else `prev`.
+    /// Where the candidates of a step from `cur` start, and whether its fits are reused as
+    /// they are: this engine's own step `prev` if it was made from this very fit (reused),
+    /// else the data search's step from the same model, else `prev`.
     fn starts<'s>(&'s self, cur: &Fitted, prev: Option<&'s Step>) -> (Option<&'s Step>, bool) {
         let same = prev.is_some_and(|p| {
             p.cur.model == cur.model && p.cur.cols == cur.cols && p.cur.fit.beta == cur.fit.beta
         });
         match self.data_step(cur).filter(|_| !same) {
             Some(d) => (Some(d), false),
-            None => (prev, true),
+            None => (prev, same),
         }
     }
 
@@ -395,13 +401,11 @@ impl<'a> Engine<'a> {
         cands: &[(usize, bool)],
         with: &(dyn Fn(usize, bool) -> Vec<usize> + Sync),
         drop_factors: &[(usize, (AliasFactor, usize))],
-        (prev, own): (Option<&Step>, bool),
+        (prev, same): (Option<&Step>, bool),
         k: f64,
     ) -> Vec<Option<Cand>> {
         let maxit = self.opts.max_iterations;
-        let same = prev.filter(|_| own).filter(|p| {
-            p.cur.model == cur.model && p.cur.cols == cur.cols && p.cur.fit.beta == cur.fit.beta
-        });
+        let same = prev.filter(|_| same);
         let p_all = self.space.columns.len();
         // β(cur) − β(prev cur) over every column of the space.
         let shift: Option<Vec<f64>> = prev.filter(|_| same.is_none()).map(|p| {
@@ -444,15 +448,7 @@ impl<'a> Engine<'a> {
                 if lower.is_some_and(|l| l > above) {
                     let mut beta = cur.fit.beta.clone();
                     beta.resize(alias.kept.len(), 0.0);
-                    let fit = LatticeFit {
-                        beta,
-                        deviance: lower.unwrap_or(f64::NAN),
-                        log_likelihood: f64::NAN,
-                        iterations: 0,
-                        converged: true,
-                        nhat: f64::NAN,
-                        screened: true,
-                    };
+                    let fit = LatticeFit::screened(beta, lower.unwrap_or(f64::NAN), 0);
                     return Some(Cand::loose(model, (alias, q), fit));
                 }
             }
@@ -505,16 +501,13 @@ impl<'a> Engine<'a> {
         // its loose score (the deviance of an actual fit: an upper bound of its optimum's)
         // bounds the best from above, so that the others can be screened against it.
         let pilot = prev.filter(|_| same.is_none()).and_then(|p| {
-            let rel = |c: &Cand| {
-                c.fit.fit.deviance - p.cur.fit.deviance
-                    + k * (c.fit.rank() as f64 - p.cur.rank() as f64)
-            };
             cands
                 .iter()
                 .enumerate()
                 .filter_map(|(i, &key)| {
                     let c = earlier(p, key).filter(|c| !c.fit.fit.screened)?;
-                    (c.fit.rank() != p.cur.rank()).then(|| (i, rel(c)))
+                    let (dd, dr) = c.fit.change(&p.cur)?;
+                    Some((i, dd + k * dr))
                 })
                 .min_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(i, _)| i)
@@ -522,11 +515,9 @@ impl<'a> Engine<'a> {
         let mut slack = 0.0;
         let first = pilot.map(|i| {
             let c = one(&mut Work::default(), cands[i], 0.0);
-            if let Some(f) = c.as_ref().map(|c| &c.fit).filter(|f| !f.fit.screened) {
-                let dr = f.rank() as f64 - cur.rank() as f64;
-                if dr != 0.0 {
-                    slack = (f.fit.deviance - cur.fit.deviance + k * dr).min(0.0);
-                }
+            let f = c.as_ref().map(|c| &c.fit).filter(|f| !f.fit.screened);
+            if let Some((dd, dr)) = f.and_then(|f| f.change(cur)) {
+                slack = (dd + k * dr).min(0.0);
             }
             (i, c)
         });
@@ -587,9 +578,8 @@ impl<'a> Engine<'a> {
                 .for_each_init(Work::default, |ws, (i, c)| rebase(ws, i, c));
         }
         let score_of = |c: &Option<Cand>| -> Option<f64> {
-            let f = &c.as_ref()?.fit;
-            let dr = f.rank() as f64 - cur.rank() as f64;
-            (dr != 0.0).then_some(c_cur + (f.fit.deviance - cur.fit.deviance) + k * dr)
+            let (dd, dr) = c.as_ref()?.fit.change(cur)?;
+            Some(c_cur + dd + k * dr)
         };
         let mut scored: Vec<Option<(f64, Option<LatticeFit>)>> = loose
             .iter()
